@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmem_dma: a blk-mq persistent memory driver for libnvdimm namespaces.
+ *
+ * This file is the nd bus glue: it claims raw and fsdax (pfn) pmem
+ * namespaces, maps them, and registers /dev/pmemN with its DAX device.
+ * The in-tree nd_pmem matches the same devices; which of the two serves a
+ * namespace is chosen by module load order, by the modprobe.d file this
+ * project installs, or at run time with the sysfs unbind/bind files of the
+ * two drivers (see README.md).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/io.h>
+#include <linux/libnvdimm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/nd.h>
+#include <linux/pfn_t.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include "nd.h"
+#include "pfn.h"
+#include "pmem_dma.h"
+
+/* Largest request the queue takes; larger IO is split by the block layer. */
+#define PMEM_DMA_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
+#define PMEM_DMA_MAX_SEGMENTS	(PMEM_DMA_MAX_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
+
+unsigned int pmem_dma_queue_depth = 128;
+unsigned int pmem_dma_hw_queues;
+
+static int pmem_dma_param_set_range(const char *val,
+				    const struct kernel_param *kp,
+				    unsigned int min, unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_err("%s=%s: expected an integer in %u..%u\n",
+		       kp->name, val, min, max);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int pmem_dma_set_queue_depth(const char *val,
+				    const struct kernel_param *kp)
+{
+	return pmem_dma_param_set_range(val, kp, 1, BLK_MQ_MAX_DEPTH);
+}
+
+static int pmem_dma_set_hw_queues(const char *val,
+				  const struct kernel_param *kp)
+{
+	return pmem_dma_param_set_range(val, kp, 0, nr_cpu_ids);
+}
+
+static const struct kernel_param_ops pmem_dma_queue_depth_ops = {
+	.set = pmem_dma_set_queue_depth,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops pmem_dma_hw_queues_ops = {
+	.set = pmem_dma_set_hw_queues,
+	.get = param_get_uint,
+};
+
+module_param_cb(queue_depth, &pmem_dma_queue_depth_ops,
+		&pmem_dma_queue_depth, 0444);
+MODULE_PARM_DESC(queue_depth,
+		 "Requests per hardware queue, 1..10240 (default 128)");
+module_param_cb(hw_queues, &pmem_dma_hw_queues_ops, &pmem_dma_hw_queues, 0444);
+MODULE_PARM_DESC(hw_queues,
+		 "Hardware queues per disk, 0 = one per CPU (default 0)");
+
+static const struct block_device_operations pmem_dma_fops = {
+	.owner = THIS_MODULE,
+};
+
+static void pmem_dma_destroy_wq(void *wq)
+{
+	destroy_workqueue(wq);
+}
+
+static void pmem_dma_free_tag_set(void *set)
+{
+	blk_mq_free_tag_set(set);
+}
+
+/* Teardown of the disk, in the reverse order of pmem_dma_attach_disk(). */
+static void pmem_dma_release_disk(void *data)
+{
+	struct pmem_dma_dev *pmem = data;
+
+	pmem_dma_remove_dax(pmem);
+	del_gendisk(pmem->disk);
+	/* No request is in flight any more: make everything durable. */
+	nvdimm_flush(pmem->region, NULL);
+	sysfs_put(pmem->bb_state);
+	pmem->bb_state = NULL;
+	put_disk(pmem->disk);
+}
+
+/* Map the namespace; returns its kernel address. */
+static void *pmem_dma_map(struct pmem_dma_dev *pmem, struct nd_pfn *nd_pfn,
+			  struct resource *res)
+{
+	void *addr;
+
+	pmem->pfn_flags = PFN_DEV;
+	pmem->pgmap.owner = pmem;
+	if (nd_pfn) {
+		/* fsdax: nvdimm_setup_pfn() sized the pgmap from the info block */
+		pmem->pgmap.type = MEMORY_DEVICE_FS_DAX;
+		pmem->pgmap.ops = &pmem_dma_pagemap_ops;
+		addr = devm_memremap_pages(pmem->dev, &pmem->pgmap);
+		pmem->data_offset = le64_to_cpu(nd_pfn->pfn_sb->dataoff);
+		pmem->pfn_pad = resource_size(res) - range_len(&pmem->pgmap.range);
+		pmem->pfn_flags |= PFN_MAP;
+		pmem->bb_range = pmem->pgmap.range;
+		pmem->bb_range.start += pmem->data_offset;
+	} else if (pmem_should_map_pages(pmem->dev)) {
+		pmem->pgmap.range.start = res->start;
+		pmem->pgmap.range.end = res->end;
+		pmem->pgmap.nr_range = 1;
+		pmem->pgmap.type = MEMORY_DEVICE_FS_DAX;
+		pmem->pgmap.ops = &pmem_dma_pagemap_ops;
+		addr = devm_memremap_pages(pmem->dev, &pmem->pgmap);
+		pmem->pfn_flags |= PFN_MAP;
+		pmem->bb_range = pmem->pgmap.range;
+	} else {
+		/* raw: no struct pages, the range is not in the direct map */
+		addr = devm_memremap(pmem->dev, pmem->phys_addr, pmem->size,
+				     ARCH_MEMREMAP_PMEM);
+		pmem->bb_range.start = res->start;
+		pmem->bb_range.end = res->end;
+	}
+	return addr;
+}
+
+static int pmem_dma_attach_disk(struct device *dev,
+				struct nd_namespace_common *ndns)
+{
+	struct nd_namespace_io *nsio = to_nd_namespace_io(&ndns->dev);
+	struct nd_region *nd_region = to_nd_region(dev->parent);
+	struct queue_limits lim = {
+		.logical_block_size	= pmem_sector_size(ndns),
+		.physical_block_size	= PAGE_SIZE,
+		.max_hw_sectors		= PMEM_DMA_MAX_SECTORS,
+		.max_segments		= PMEM_DMA_MAX_SEGMENTS,
+		.features		= BLK_FEAT_WRITE_CACHE,
+	};
+	struct resource *res = &nsio->res;
+	struct nd_pfn *nd_pfn = NULL;
+	struct pmem_dma_dev *pmem;
+	struct gendisk *disk;
+	void *addr;
+	int fua, rc;
+
+	pmem = devm_kzalloc(dev, sizeof(*pmem), GFP_KERNEL);
+	if (!pmem)
+		return -ENOMEM;
+	pmem->dev = dev;
+	pmem->region = nd_region;
+
+	rc = devm_namespace_enable(dev, ndns, nd_info_block_reserve());
+	if (rc)
+		return rc;
+	/* the info block is readable only while raw access is enabled */
+	if (is_nd_pfn(dev)) {
+		nd_pfn = to_nd_pfn(dev);
+		rc = nvdimm_setup_pfn(nd_pfn, &pmem->pgmap);
+		if (rc)
+			return rc;
+	}
+	devm_namespace_disable(dev, ndns);
+
+	dev_set_drvdata(dev, pmem);
+	pmem->phys_addr = res->start;
+	pmem->size = resource_size(res);
+	pmem->flush_may_sleep = !is_nvdimm_sync(nd_region);
+
+	fua = nvdimm_has_flush(nd_region);
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_UACCESS_FLUSHCACHE) || fua < 0) {
+		dev_warn(dev, "unable to guarantee persistence of writes\n");
+		fua = 0;
+	}
+	if (fua)
+		lim.features |= BLK_FEAT_FUA;
+	if (nd_pfn || pmem_should_map_pages(dev))
+		lim.features |= BLK_FEAT_DAX;
+
+	if (!devm_request_mem_region(dev, res->start, resource_size(res),
+				     dev_name(&ndns->dev))) {
+		dev_warn(dev, "could not reserve region %pR\n", res);
+		return -EBUSY;
+	}
+
+	addr = pmem_dma_map(pmem, nd_pfn, res);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	pmem->virt_addr = addr;
+
+	rc = devm_init_badblocks(dev, &pmem->bb);
+	if (rc)
+		return rc;
+	nvdimm_badblocks_populate(nd_region, &pmem->bb, &pmem->bb_range);
+
+	pmem->stats = devm_alloc_percpu(dev, struct pmem_dma_stats);
+	if (!pmem->stats)
+		return -ENOMEM;
+
+	pmem->slow_wq = alloc_workqueue("pmem_dma/%s", WQ_MEM_RECLAIM | WQ_UNBOUND,
+					0, dev_name(dev));
+	if (!pmem->slow_wq)
+		return -ENOMEM;
+	rc = devm_add_action_or_reset(dev, pmem_dma_destroy_wq, pmem->slow_wq);
+	if (rc)
+		return rc;
+
+	rc = pmem_dma_init_tag_set(pmem);
+	if (rc)
+		return rc;
+	rc = devm_add_action_or_reset(dev, pmem_dma_free_tag_set, &pmem->tag_set);
+	if (rc)
+		return rc;
+
+	disk = blk_mq_alloc_disk(&pmem->tag_set, &lim, pmem);
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+	pmem->disk = disk;
+	disk->fops = &pmem_dma_fops;
+	disk->private_data = pmem;
+	nvdimm_namespace_disk_name(ndns, disk->disk_name);
+	set_capacity(disk, (pmem->size - pmem->pfn_pad - pmem->data_offset) >>
+			   SECTOR_SHIFT);
+	disk->bb = &pmem->bb;
+
+	rc = pmem_dma_add_dax(pmem);
+	if (rc)
+		goto put_disk;
+	rc = device_add_disk(dev, disk, pmem_dma_disk_groups);
+	if (rc)
+		goto remove_dax;
+	rc = devm_add_action_or_reset(dev, pmem_dma_release_disk, pmem);
+	if (rc)
+		return rc;
+
+	nvdimm_check_and_set_ro(disk);
+	pmem->bb_state = sysfs_get_dirent(disk_to_dev(disk)->kobj.sd, "badblocks");
+	if (!pmem->bb_state)
+		dev_warn(dev, "'badblocks' notification disabled\n");
+	dev_info(dev, "%s: %llu MiB, %u hw queues of depth %u\n",
+		 disk->disk_name, get_capacity(disk) >> (20 - SECTOR_SHIFT),
+		 pmem->tag_set.nr_hw_queues, pmem->tag_set.queue_depth);
+	return 0;
+
+remove_dax:
+	pmem_dma_remove_dax(pmem);
+put_disk:
+	put_disk(disk);
+	return rc;
+}
+
+static int pmem_dma_probe(struct device *dev)
+{
+	struct nd_namespace_common *ndns;
+	int rc;
+
+	ndns = nvdimm_namespace_common_probe(dev);
+	if (IS_ERR(ndns))
+		return PTR_ERR(ndns);
+
+	if (is_nd_btt(dev)) {
+		dev_dbg(dev, "sector mode (BTT) is served by nd_pmem\n");
+		return -ENODEV;
+	}
+	if (is_nd_pfn(dev))
+		return pmem_dma_attach_disk(dev, ndns);
+
+	/*
+	 * A namespace with a btt, pfn or dax info block is claimed by a new
+	 * device of that kind, which is probed on its own: leave this one
+	 * unbound. -EOPNOTSUPP means an info block this kernel cannot serve.
+	 */
+	rc = devm_namespace_enable(dev, ndns, nd_info_block_reserve());
+	if (rc)
+		return rc;
+	if (nd_btt_probe(dev, ndns) == 0)
+		return -ENXIO;
+	rc = nd_pfn_probe(dev, ndns);
+	if (rc == 0)
+		return -ENXIO;
+	if (rc == -EOPNOTSUPP)
+		return rc;
+	rc = nd_dax_probe(dev, ndns);
+	if (rc == 0)
+		return -ENXIO;
+	if (rc == -EOPNOTSUPP)
+		return rc;
+	devm_namespace_disable(dev, ndns);
+
+	return pmem_dma_attach_disk(dev, ndns);
+}
+
+static void pmem_dma_shutdown(struct device *dev)
+{
+	nvdimm_flush(to_nd_region(dev->parent), NULL);
+}
+
+static void pmem_dma_notify(struct device *dev, enum nvdimm_event event)
+{
+	struct pmem_dma_dev *pmem = dev_get_drvdata(dev);
+
+	switch (event) {
+	case NVDIMM_REVALIDATE_POISON:
+		nvdimm_badblocks_populate(pmem->region, &pmem->bb, &pmem->bb_range);
+		if (pmem->bb_state)
+			sysfs_notify_dirent(pmem->bb_state);
+		break;
+	case NVDIMM_REVALIDATE_REGION:
+		nvdimm_check_and_set_ro(pmem->disk);
+		break;
+	default:
+		dev_dbg(dev, "ignoring event %d\n", event);
+		break;
+	}
+}
+
+static struct nd_device_driver pmem_dma_driver = {
+	.probe		= pmem_dma_probe,
+	.notify		= pmem_dma_notify,
+	.shutdown	= pmem_dma_shutdown,
+	.drv = {
+		.name	= "pmem_dma",
+	},
+	.type		= ND_DRIVER_NAMESPACE_IO | ND_DRIVER_NAMESPACE_PMEM,
+};
+module_nd_driver(pmem_dma_driver);
+
+MODULE_DESCRIPTION("Persistent memory block driver with DMA offload");
+MODULE_LICENSE("GPL");

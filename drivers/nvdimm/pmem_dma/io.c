@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmem_dma IO path: the blk-mq queue and the CPU copy engine.
+ *
+ * ->queue_rq never sleeps. A request that needs process context (a write
+ * that must first clear media poison, or a flush of a region whose flush
+ * sleeps) is handed to the device's slow-path workqueue and completed from
+ * there; everything else is copied and completed inline. A write that finds
+ * poison only part-way through is simply redone from the start in process
+ * context: rewriting the same data is harmless.
+ *
+ * Durability follows the pmem model: data goes to media with non-temporal
+ * stores (memcpy_flushcache), reads use the machine-check-safe copy, and a
+ * REQ_OP_FLUSH or a REQ_FUA write drains the platform write queues with
+ * nvdimm_flush() (blk-mq turns REQ_PREFLUSH into a separate flush request).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/libnvdimm.h>
+#include <linux/mm.h>
+#include <linux/set_memory.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include "nd.h"
+#include "pmem_dma.h"
+
+bool pmem_dma_range_is_bad(struct pmem_dma_dev *pmem, sector_t sector,
+			   unsigned int len)
+{
+	sector_t first_bad;
+	int num_bad;
+
+	if (!READ_ONCE(pmem->bb.count))
+		return false;
+	return badblocks_check(&pmem->bb, sector, DIV_ROUND_UP(len, SECTOR_SIZE),
+			       &first_bad, &num_bad) != 0;
+}
+
+/* Pages of an fsdax namespace carry HWPoison; raw namespaces have no pages. */
+static void pmem_dma_unpoison_pages(struct pmem_dma_dev *pmem,
+				    phys_addr_t offset, unsigned long len)
+{
+#ifdef CONFIG_MEMORY_FAILURE
+	unsigned long pfn = PHYS_PFN(pmem->phys_addr + offset);
+	unsigned long end = pfn + PHYS_PFN(len);
+
+	if (is_vmalloc_addr(pmem->virt_addr))
+		return;
+	for (; pfn < end; pfn++)
+		if (TestClearPageHWPoison(pfn_to_page(pfn)))
+			clear_mce_nospec(pfn);
+#endif
+}
+
+/**
+ * __pmem_dma_clear_poison() - ask the platform to clear media errors
+ * @pmem: the device
+ * @offset: byte offset from the start of the namespace
+ * @len: bytes
+ *
+ * May sleep. Does not touch the badblocks list.
+ *
+ * Return: bytes cleared, or a negative errno.
+ */
+long __pmem_dma_clear_poison(struct pmem_dma_dev *pmem, phys_addr_t offset,
+			     unsigned int len)
+{
+	long cleared;
+
+	might_sleep();
+	cleared = nvdimm_clear_poison(pmem->dev, pmem->phys_addr + offset, len);
+	if (cleared > 0) {
+		pmem_dma_unpoison_pages(pmem, offset, cleared);
+		arch_invalidate_pmem(pmem->virt_addr + offset, len);
+	}
+	return cleared;
+}
+
+void pmem_dma_clear_bb(struct pmem_dma_dev *pmem, sector_t sector, long blks)
+{
+	if (!blks)
+		return;
+	badblocks_clear(&pmem->bb, sector, blks);
+	if (pmem->bb_state)
+		sysfs_notify_dirent(pmem->bb_state);
+}
+
+static blk_status_t pmem_dma_clear_poison(struct pmem_dma_dev *pmem,
+					  phys_addr_t offset, unsigned int len)
+{
+	long cleared = __pmem_dma_clear_poison(pmem, offset, len);
+
+	if (cleared < 0)
+		return BLK_STS_IOERR;
+	pmem_dma_clear_bb(pmem, pmem_dma_offset_to_sector(pmem, offset),
+			  cleared >> SECTOR_SHIFT);
+	return cleared < len ? BLK_STS_IOERR : BLK_STS_OK;
+}
+
+static void pmem_dma_copy_to_pmem(void *dst, struct page *page,
+				  unsigned int off, unsigned int len)
+{
+	page += off >> PAGE_SHIFT;
+	off = offset_in_page(off);
+	while (len) {
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - off);
+		void *src = kmap_local_page(page);
+
+		memcpy_flushcache(dst, src + off, chunk);
+		kunmap_local(src);
+		dst += chunk;
+		len -= chunk;
+		off = 0;
+		page++;
+	}
+}
+
+static blk_status_t pmem_dma_copy_from_pmem(struct page *page, unsigned int off,
+					    const void *src, unsigned int len)
+{
+	page += off >> PAGE_SHIFT;
+	off = offset_in_page(off);
+	while (len) {
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - off);
+		void *dst = kmap_local_page(page);
+		unsigned long left = copy_mc_to_kernel(dst + off, src, chunk);
+
+		kunmap_local(dst);
+		if (left)
+			return BLK_STS_IOERR;
+		src += chunk;
+		len -= chunk;
+		off = 0;
+		page++;
+	}
+	return BLK_STS_OK;
+}
+
+/**
+ * pmem_dma_write_pages() - write @len bytes from @page+@off at @sector
+ * @pmem: the device
+ * @page: first source page
+ * @off: byte offset into @page (may exceed PAGE_SIZE)
+ * @sector: destination sector, relative to the start of the data area
+ * @len: bytes
+ *
+ * @can_sleep: the caller is in process context
+ *
+ * When the range has known bad blocks the poison is cleared first, which
+ * sleeps: without @can_sleep nothing is written and BLK_STS_AGAIN tells the
+ * caller to retry from process context.
+ */
+blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
+				  unsigned int off, sector_t sector,
+				  unsigned int len, bool can_sleep)
+{
+	phys_addr_t pmem_off = pmem_dma_sector_to_offset(pmem, sector);
+
+	if (unlikely(pmem_dma_range_is_bad(pmem, sector, len))) {
+		blk_status_t sts;
+
+		if (!can_sleep)
+			return BLK_STS_AGAIN;
+		sts = pmem_dma_clear_poison(pmem, pmem_off, len);
+
+		if (sts)
+			return sts;
+	}
+	flush_dcache_page(page);
+	pmem_dma_copy_to_pmem(pmem->virt_addr + pmem_off, page, off, len);
+	return BLK_STS_OK;
+}
+
+static blk_status_t pmem_dma_read_pages(struct pmem_dma_dev *pmem,
+					struct page *page, unsigned int off,
+					sector_t sector, unsigned int len)
+{
+	phys_addr_t pmem_off = pmem_dma_sector_to_offset(pmem, sector);
+	blk_status_t sts;
+
+	if (unlikely(pmem_dma_range_is_bad(pmem, sector, len)))
+		return BLK_STS_IOERR;
+	sts = pmem_dma_copy_from_pmem(page, off, pmem->virt_addr + pmem_off, len);
+	flush_dcache_page(page);
+	return sts;
+}
+
+static blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
+{
+	return errno_to_blk_status(nvdimm_flush(pmem->region, NULL));
+}
+
+static blk_status_t pmem_dma_rw_cpu(struct pmem_dma_dev *pmem,
+				    struct request *rq, bool can_sleep)
+{
+	bool write = op_is_write(req_op(rq));
+	struct req_iterator iter;
+	struct bio_vec bv;
+	blk_status_t sts;
+
+	rq_for_each_segment(bv, rq, iter) {
+		sector_t sector = iter.iter.bi_sector;
+
+		if (write)
+			sts = pmem_dma_write_pages(pmem, bv.bv_page, bv.bv_offset,
+						   sector, bv.bv_len, can_sleep);
+		else
+			sts = pmem_dma_read_pages(pmem, bv.bv_page, bv.bv_offset,
+						  sector, bv.bv_len);
+		if (sts)
+			return sts;
+	}
+	this_cpu_inc(pmem->stats->cpu_ios);
+	this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
+	return BLK_STS_OK;
+}
+
+static blk_status_t pmem_dma_do_request(struct pmem_dma_dev *pmem,
+					struct request *rq, bool can_sleep)
+{
+	blk_status_t sts;
+
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		return pmem_dma_flush(pmem);
+	case REQ_OP_READ:
+		return pmem_dma_rw_cpu(pmem, rq, can_sleep);
+	case REQ_OP_WRITE:
+		sts = pmem_dma_rw_cpu(pmem, rq, can_sleep);
+		if (!sts && (rq->cmd_flags & REQ_FUA))
+			sts = pmem_dma_flush(pmem);
+		return sts;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+}
+
+static bool pmem_dma_flush_may_sleep(struct pmem_dma_dev *pmem,
+				     struct request *rq)
+{
+	if (!pmem->flush_may_sleep)
+		return false;
+	return req_op(rq) == REQ_OP_FLUSH || (rq->cmd_flags & REQ_FUA);
+}
+
+static void pmem_dma_slow_work(struct work_struct *work)
+{
+	struct pmem_dma_cmd *cmd = container_of(work, struct pmem_dma_cmd, work);
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+
+	blk_mq_end_request(rq, pmem_dma_do_request(rq->q->queuedata, rq, true));
+}
+
+static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
+				      const struct blk_mq_queue_data *bd)
+{
+	struct pmem_dma_dev *pmem = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	blk_status_t sts = BLK_STS_AGAIN;
+
+	blk_mq_start_request(rq);
+	if (likely(!pmem_dma_flush_may_sleep(pmem, rq)))
+		sts = pmem_dma_do_request(pmem, rq, false);
+	if (unlikely(sts == BLK_STS_AGAIN))
+		queue_work(pmem->slow_wq, &cmd->work);
+	else
+		blk_mq_end_request(rq, sts);
+	return BLK_STS_OK;
+}
+
+static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,
+				 unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	INIT_WORK(&cmd->work, pmem_dma_slow_work);
+	return 0;
+}
+
+static const struct blk_mq_ops pmem_dma_mq_ops = {
+	.queue_rq	= pmem_dma_queue_rq,
+	.init_request	= pmem_dma_init_request,
+};
+
+/**
+ * pmem_dma_init_tag_set() - set up the blk-mq tag set of @pmem
+ * @pmem: the device; its dev must be set
+ *
+ * Return: 0 or a negative errno.
+ */
+int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem)
+{
+	struct blk_mq_tag_set *set = &pmem->tag_set;
+
+	set->ops = &pmem_dma_mq_ops;
+	set->nr_hw_queues = pmem_dma_hw_queues ?: nr_cpu_ids;
+	set->queue_depth = pmem_dma_queue_depth;
+	set->numa_node = dev_to_node(pmem->dev);
+	set->cmd_size = sizeof(struct pmem_dma_cmd);
+	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	set->driver_data = pmem;
+	return blk_mq_alloc_tag_set(set);
+}
