@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Invalid module parameters make insmod fail with a clear message and leave
+# nothing behind; valid ones are taken. On a kernel with kmemleak (booted
+# with kmemleak=on) the load/unload cycles must not leak.
+. "$(dirname "$0")/lib.sh"
+
+ko=$(pmem_dma_ko)
+for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do modprobe "$dep"; done
+modprobe nfit
+
+bad=0
+for p in queue_depth=0 queue_depth=10241 queue_depth=-1 queue_depth=abc \
+	 queue_depth= queue_depth=99999999999999999999 hw_queues=-1 \
+	 hw_queues=100000 hw_queues=1x; do
+	dmesg -C
+	if insmod "$ko" "$p" 2>/tmp/err; then
+		rmmod pmem_dma
+		fail "insmod accepted $p"
+	fi
+	grep -q "Invalid argument\|Invalid parameters" /tmp/err || fail "insmod $p: $(cat /tmp/err)"
+	name=${p%%=*}
+	dmesg | grep -q "pmem_dma: $name=.*expected an integer in" ||
+		fail "no clear message for $p in dmesg: $(dmesg | tail -n 3)"
+	grep -q '^pmem_dma ' /proc/modules && fail "pmem_dma loaded after bad $p"
+	bad=$(( bad + 1 ))
+done
+
+insmod "$ko" queue_depth=64 hw_queues=1
+[ "$(cat /sys/module/pmem_dma/parameters/queue_depth)" = 64 ] || fail "queue_depth not taken"
+[ "$(cat /sys/module/pmem_dma/parameters/hw_queues)" = 1 ] || fail "hw_queues not taken"
+rmmod pmem_dma
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	for i in 1 2 3; do insmod "$ko"; rmmod pmem_dma; done
+	echo clear > /sys/kernel/debug/kmemleak
+	for i in 1 2 3; do insmod "$ko" queue_depth=0 2>/dev/null || true; done
+	insmod "$ko"
+	wait_for 10 test -b /dev/pmem0 || true
+	rmmod pmem_dma
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	if [ -s /sys/kernel/debug/kmemleak ]; then
+		cat /sys/kernel/debug/kmemleak
+		fail "kmemleak reports unreferenced objects"
+	fi
+	echo "kmemleak: no leak over load/unload and failed loads"
+fi
+echo "badinput: $bad bad parameter values rejected with a message, valid ones taken"

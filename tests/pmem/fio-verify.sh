@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# fio with crc32c verify over the engine/depth/size matrix in verify.fio:
+# 0 verify errors, and pmem_dma's counters account for the traffic.
+. "$(dirname "$0")/lib.sh"
+
+expect_driver pmem_dma
+ios0=$(stat_of cpu_ios)
+bytes0=$(stat_of cpu_bytes)
+out=/tmp/fio.json
+fio --eta=never --output-format=json --output="$out" "$(dirname "$0")/verify.fio" ||
+	{ cat "$out"; fail "fio reported an error"; }
+ios1=$(stat_of cpu_ios)
+bytes1=$(stat_of cpu_bytes)
+
+/usr/bin/python3 - "$out" $(( ios1 - ios0 )) $(( bytes1 - bytes0 )) <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+# fio may put warnings in front of the JSON document
+res = json.loads(text[text.index("{"):])
+dios, dbytes = int(sys.argv[2]), int(sys.argv[3])
+wr = rd = ios = 0
+for j in res["jobs"]:
+    if j["error"]:
+        sys.exit("job %s: error %d" % (j["jobname"], j["error"]))
+    w, r = j["write"], j["read"]
+    print("%-36s write %7.1f MiB %6.1f MiB/s  read %7.1f MiB" %
+          (j["jobname"], w["io_bytes"] / 2**20, w["bw_bytes"] / 2**20, r["io_bytes"] / 2**20))
+    wr += w["io_bytes"]; rd += r["io_bytes"]; ios += w["total_ios"] + r["total_ios"]
+print("total: %.0f MiB written, %.0f MiB read (incl. verify), %d IOs; "
+      "pmem_dma cpu_ios +%d, cpu_bytes +%d" % (wr / 2**20, rd / 2**20, ios, dios, dbytes))
+if wr < 1 << 30:
+    sys.exit("only %d bytes written, expected at least 1 GiB" % wr)
+# every byte fio moved went through pmem_dma's CPU path
+if dbytes < wr + rd:
+    sys.exit("cpu_bytes moved by %d, fio moved %d" % (dbytes, wr + rd))
+if dios <= 0:
+    sys.exit("cpu_ios did not move")
+PY

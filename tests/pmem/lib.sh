@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest-side tests; source it. Every check that fails ends
+# the test with a message and a non-zero status.
+set -euo pipefail
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "--- $*"; }
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out
+wait_for() {
+	local t=$(( $1 * 10 ))
+	shift
+	until "$@"; do
+		t=$(( t - 1 ))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+stat_of() { cat "/sys/block/${2:-pmem0}/pmem_dma/$1"; }
+
+driver_of() { basename "$(readlink -f "/sys/block/${1:-pmem0}/device/driver")"; }
+
+# the nd device (namespaceX.Y or pfnX.Y) behind a disk
+nd_dev_of() { basename "$(readlink -f "/sys/block/${1:-pmem0}/device")"; }
+
+expect_driver() {
+	local d
+	d=$(driver_of "${2:-pmem0}")
+	[ "$d" = "$1" ] || fail "${2:-pmem0} is served by $d, expected $1"
+}
+
+# rebind DEV FROM TO: move an nd device between drivers with sysfs
+rebind() {
+	echo "$1" > "/sys/bus/nd/drivers/$2/unbind"
+	wait_for 10 test ! -e /sys/block/pmem0 || fail "pmem0 still there after unbind from $2"
+	echo "$1" > "/sys/bus/nd/drivers/$3/bind"
+	wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back with $3"
+	expect_driver "$3"
+}
+
+pmem_dma_ko() { echo "build/$(uname -r)/src/drivers/nvdimm/pmem_dma/pmem_dma.ko"; }
+
+sha_of_range() { # dev offset_MiB size_MiB
+	dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
