@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma_ext: request-level memory-to-memory DMA on top of dmaengine.
+ *
+ * A client hands one copy request -- source and destination scatterlists
+ * of equal length, already DMA-mapped against dmaext_dma_device() -- to
+ * dmaext_submit(). dma_ext splits and merges the segments to fit the
+ * engine, prepares every descriptor (or one native batch where the
+ * provider registered dmaext_provider_ops), issues them with a single
+ * dma_async_issue_pending() and calls the client's ->done() exactly once
+ * when all of them have finished, with 0 or a negative errno.
+ *
+ * Nothing in the submit path sleeps or allocates: the per-request state,
+ * including room for the split segments, is allocated by the caller with
+ * the size dmaext_req_size() gives.
+ */
+#ifndef _DMA_EXT_H
+#define _DMA_EXT_H
+
+#include <linux/dmaengine.h>
+#include <linux/list.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+struct dmaext_chan;
+struct dmaext_req;
+
+/**
+ * struct dmaext_seg - one contiguous copy
+ * @src: source DMA address
+ * @dst: destination DMA address
+ * @len: bytes
+ */
+struct dmaext_seg {
+	dma_addr_t src;
+	dma_addr_t dst;
+	u32 len;
+};
+
+/**
+ * typedef dmaext_done_t - request completion callback
+ * @req: the request
+ * @status: 0, -EIO when a descriptor failed, -ECANCELED when the request
+ *	was aborted, -ENODEV when its engine went away
+ *
+ * Called exactly once per submitted request, from the engine's completion
+ * context (which may be a softirq) and never under a channel lock. The
+ * request may be reused or freed from within the callback.
+ */
+typedef void (*dmaext_done_t)(struct dmaext_req *req, int status);
+
+/**
+ * struct dmaext_req - one copy request
+ * @src: DMA-mapped source scatterlist
+ * @dst: DMA-mapped destination scatterlist
+ * @src_nents: entries of @src as returned by dma_map_sg()
+ * @dst_nents: entries of @dst as returned by dma_map_sg()
+ * @done: completion callback
+ * @context: for the caller
+ *
+ * The caller fills in the fields above; the rest is private to dma_ext.
+ * Allocate dmaext_req_size() bytes and initialise with dmaext_req_init().
+ */
+struct dmaext_req {
+	struct scatterlist *src;
+	struct scatterlist *dst;
+	unsigned int src_nents;
+	unsigned int dst_nents;
+	dmaext_done_t done;
+	void *context;
+
+	/* private: */
+	struct dmaext_chan *chan;
+	struct list_head node;		/* on chan->inflight, under chan->lock */
+	atomic_t pending;		/* descriptors not finished + 1 */
+	int status;			/* first error, set with cmpxchg */
+	unsigned int max_segs;
+	unsigned int nr_segs;
+	struct dmaext_seg segs[];
+};
+
+/**
+ * struct dmaext_provider_ops - optional native operations of a provider
+ * @prep_memcpy_batch: prepare ONE descriptor that copies all @nr segments;
+ *	its completion reports the whole batch. May be called in atomic
+ *	context; must not sleep. Return NULL when out of resources.
+ * @max_batch: most segments @prep_memcpy_batch takes
+ */
+struct dmaext_provider_ops {
+	struct dma_async_tx_descriptor *(*prep_memcpy_batch)(struct dma_chan *chan,
+							     const struct dmaext_seg *segs,
+							     unsigned int nr,
+							     unsigned long flags);
+	unsigned int max_batch;
+};
+
+/**
+ * struct dmaext_chan_stats - counters of one channel (see debugfs)
+ * @requests: requests submitted
+ * @descriptors: descriptors prepared
+ * @submits: dma_async_issue_pending() calls
+ * @errors: requests completed with an error
+ */
+struct dmaext_chan_stats {
+	u64 requests;
+	u64 descriptors;
+	u64 submits;
+	u64 errors;
+};
+
+/**
+ * typedef dmaext_removed_t - the channel's engine is going away
+ * @chan: the channel
+ * @context: as given to dmaext_request_chan()
+ *
+ * Called in process context before the provider unregisters, after the
+ * requests still in flight have completed with -ENODEV; new submissions
+ * fail with -ENODEV. The client must release the channel soon, but not
+ * from this callback: dmaext_unregister_provider() waits for it, so do it
+ * from a work item.
+ */
+typedef void (*dmaext_removed_t)(struct dmaext_chan *chan, void *context);
+
+/**
+ * struct dmaext_chan_spec - which channel to request
+ * @name: dma_chan_name() to match exactly, or NULL for any
+ * @node: NUMA node to prefer, or NUMA_NO_NODE
+ * @removed: called when the engine goes away (may be NULL)
+ * @context: passed to @removed
+ */
+struct dmaext_chan_spec {
+	const char *name;
+	int node;
+	dmaext_removed_t removed;
+	void *context;
+};
+
+struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec);
+void dmaext_release_chan(struct dmaext_chan *chan);
+struct dma_chan *dmaext_dma_chan(struct dmaext_chan *chan);
+struct device *dmaext_dma_device(struct dmaext_chan *chan);
+u32 dmaext_max_seg_len(struct dmaext_chan *chan);
+void dmaext_get_stats(struct dmaext_chan *chan, struct dmaext_chan_stats *stats);
+
+size_t dmaext_req_size(unsigned int max_segs);
+void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs);
+int dmaext_submit(struct dmaext_chan *chan, struct dmaext_req *req);
+int dmaext_abort(struct dmaext_chan *chan);
+
+int dmaext_register_provider(struct dma_device *dma,
+			     const struct dmaext_provider_ops *ops);
+void dmaext_unregister_provider(struct dma_device *dma);
+
+#endif /* _DMA_EXT_H */

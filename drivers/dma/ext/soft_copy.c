@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dma_soft "engine": it is handed DMA addresses of its own device, as
+ * a hardware engine would be, and must find the memory behind them to copy
+ * with the CPU.
+ *
+ * Rule: translation and mapping happen only in the channel worker's
+ * process context (memremap() may sleep).
+ *   DMA address -> physical: dma_to_phys() for direct mapping; through the
+ *     IOMMU domain (page by page) when one translates for the device.
+ *     Other translations (bounce buffers, encrypted memory) are not
+ *     supported: the engine is for test VMs and development machines.
+ *   physical -> CPU: memory with a struct page in the direct map (RAM,
+ *     fsdax pmem, P2PDMA pages) through page_address(); anything else is
+ *     mapped for the copy with memremap(): write-back for persistent
+ *     memory (a raw namespace), write-combining otherwise (PCI BARs).
+ *   Source reads use copy_mc_to_kernel(): poison makes the descriptor fail
+ *     with DMA_TRANS_READ_FAILED instead of a machine check.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-direct.h>
+#include <linux/io.h>
+#include <linux/iommu.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include "soft.h"
+
+/* Largest piece copied between two cond_resched() with direct mapping. */
+#define SOFT_CHUNK	SZ_1M
+
+struct soft_map {
+	void *va;
+	void *remapped;		/* memremap()ed, to unmap after the copy */
+};
+
+static int soft_dma_to_phys(struct soft_dev *sd, dma_addr_t addr,
+			    phys_addr_t *phys)
+{
+	if (sd->domain) {
+		*phys = iommu_iova_to_phys(sd->domain, addr);
+		return *phys ? 0 : -EFAULT;
+	}
+	*phys = dma_to_phys(sd->dev, addr);
+	return 0;
+}
+
+static bool soft_in_direct_map(phys_addr_t phys, size_t len)
+{
+	unsigned long pfn = PHYS_PFN(phys), last = PHYS_PFN(phys + len - 1);
+
+	for (; pfn <= last; pfn++)
+		if (!pfn_valid(pfn) || PageHighMem(pfn_to_page(pfn)))
+			return false;
+	return true;
+}
+
+static int soft_map(phys_addr_t phys, size_t len, struct soft_map *m)
+{
+	unsigned long flags = MEMREMAP_WC;
+
+	m->remapped = NULL;
+	if (soft_in_direct_map(phys, len)) {
+		m->va = page_address(pfn_to_page(PHYS_PFN(phys))) + offset_in_page(phys);
+		return 0;
+	}
+	if (region_intersects(phys, len, IORESOURCE_MEM,
+			      IORES_DESC_PERSISTENT_MEMORY) == REGION_INTERSECTS)
+		flags = MEMREMAP_WB;
+	m->remapped = memremap(phys, len, flags);
+	if (!m->remapped)
+		return -ENOMEM;
+	m->va = m->remapped;
+	return 0;
+}
+
+static void soft_unmap(struct soft_map *m)
+{
+	if (m->remapped)
+		memunmap(m->remapped);
+}
+
+/* Copy one piece that is contiguous in physical memory on both sides. */
+static enum dmaengine_tx_result soft_copy_piece(struct soft_dev *sd,
+						dma_addr_t dst, dma_addr_t src,
+						size_t len)
+{
+	enum dmaengine_tx_result res = DMA_TRANS_NOERROR;
+	phys_addr_t dphys, sphys;
+	struct soft_map dm, sm;
+
+	if (soft_dma_to_phys(sd, src, &sphys) || soft_map(sphys, len, &sm))
+		return DMA_TRANS_READ_FAILED;
+	if (soft_dma_to_phys(sd, dst, &dphys) || soft_map(dphys, len, &dm)) {
+		soft_unmap(&sm);
+		return DMA_TRANS_WRITE_FAILED;
+	}
+	if (copy_mc_to_kernel(dm.va, sm.va, len))
+		res = DMA_TRANS_READ_FAILED;
+	soft_unmap(&dm);
+	soft_unmap(&sm);
+	return res;
+}
+
+static size_t soft_piece_len(struct soft_dev *sd, dma_addr_t dst,
+			     dma_addr_t src, size_t len)
+{
+	/* behind an IOMMU only one IOVA page is known to be contiguous */
+	if (sd->domain) {
+		len = min_t(size_t, len, PAGE_SIZE - offset_in_page(src));
+		return min_t(size_t, len, PAGE_SIZE - offset_in_page(dst));
+	}
+	return min_t(size_t, len, SOFT_CHUNK);
+}
+
+/**
+ * soft_copy_desc() - execute a descriptor
+ * @sc: its channel
+ * @desc: the descriptor, owned by the worker
+ *
+ * Process context. Updates desc->done as it goes (for the residue).
+ *
+ * Return: the descriptor's result.
+ */
+enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *desc)
+{
+	struct soft_dev *sd = sc->sd;
+	unsigned int i;
+	u32 delay = READ_ONCE(sd->fault.delay_us);
+
+	if (delay)
+		usleep_range(delay, delay + delay / 8 + 1);
+
+	for (i = 0; i < desc->nr_segs; i++) {
+		const struct dmaext_seg *seg = &desc->segs[i];
+		size_t off = 0;
+
+		while (off < seg->len) {
+			size_t n = soft_piece_len(sd, seg->dst + off, seg->src + off,
+						  seg->len - off);
+			enum dmaengine_tx_result res;
+
+			res = soft_copy_piece(sd, seg->dst + off, seg->src + off, n);
+			if (res != DMA_TRANS_NOERROR)
+				return res;
+			off += n;
+			WRITE_ONCE(desc->done, desc->done + n);
+			cond_resched();
+		}
+	}
+	return DMA_TRANS_NOERROR;
+}
