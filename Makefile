@@ -31,7 +31,7 @@ modules:
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) is not a kernel build dir" >&2; exit 1; }
 	@test -f "$(KSRC)/drivers/nvdimm/nd.h" || { echo "KSRC=$(KSRC) has no drivers/nvdimm/nd.h" >&2; exit 1; }
 	@mkdir -p $(BUILD)
-	@cd $(REPO) && rsync -a --delete --include='*/' $(addprefix --include=,$(SOURCES)) --exclude='*' --prune-empty-dirs ./ $(BUILD)/src/
+	@cd $(REPO) && rsync -a --relative $(SOURCES) $(BUILD)/src/
 	$(MAKE) -C $(KDIR) M=$(BUILD)/src KSRC=$(KSRC) $(KFLAGS) modules
 	@echo "modules for $(KREL) are in $(BUILD)/src"
 

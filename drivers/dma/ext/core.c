@@ -8,6 +8,10 @@
  *                         so that dmaext_abort() never races a half-built
  *                         request; never taken in completion context
  *   dmaext_chan.lock      the in-flight list; taken in completion context
+ *   dmaext_chan.quiesce_mutex  one abort or removal at a time: a second
+ *                         abort must not reopen the channel, nor fail
+ *                         requests that were submitted after the first one
+ *                         reopened it but before it terminated the engine
  *
  * A request is on its channel's in-flight list from submission until its
  * ->done() is called; whoever takes it off the list (the last descriptor
@@ -31,6 +35,7 @@ static DEFINE_MUTEX(dmaext_mutex);
 static LIST_HEAD(dmaext_providers);	/* of dmaext_provider, under dmaext_mutex */
 static LIST_HEAD(dmaext_chans);		/* of dmaext_chan, under dmaext_mutex */
 static DECLARE_WAIT_QUEUE_HEAD(dmaext_release_wq);
+static atomic_t dmaext_release_seq;	/* bumped by every release */
 static struct dentry *dmaext_debugfs;
 
 struct dmaext_provider {
@@ -53,6 +58,7 @@ struct dmaext_chan {
 	spinlock_t submit_lock;			/* one request's prep..issue */
 	int refuse;				/* under submit_lock: 0, or why */
 
+	struct mutex quiesce_mutex;		/* serialises dmaext_quiesce() */
 	spinlock_t lock;			/* protects inflight */
 	struct list_head inflight;		/* under lock */
 
@@ -306,6 +312,7 @@ static int dmaext_quiesce(struct dmaext_chan *c, int status)
 	unsigned long flags;
 	int rc;
 
+	lockdep_assert_held(&c->quiesce_mutex);
 	spin_lock_irqsave(&c->submit_lock, flags);
 	c->refuse = status == -ENODEV ? -ENODEV : -EBUSY;
 	spin_unlock_irqrestore(&c->submit_lock, flags);
@@ -340,12 +347,13 @@ int dmaext_abort(struct dmaext_chan *c)
 	unsigned long flags;
 	int rc;
 
-	might_sleep();
+	mutex_lock(&c->quiesce_mutex);
 	rc = dmaext_quiesce(c, -ECANCELED);
 	spin_lock_irqsave(&c->submit_lock, flags);
 	if (c->refuse == -EBUSY)
 		c->refuse = 0;
 	spin_unlock_irqrestore(&c->submit_lock, flags);
+	mutex_unlock(&c->quiesce_mutex);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(dmaext_abort);
@@ -433,6 +441,7 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 	c->removed = spec->removed;
 	c->context = spec->context;
 	spin_lock_init(&c->submit_lock);
+	mutex_init(&c->quiesce_mutex);
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->inflight);
 
@@ -459,7 +468,9 @@ void dmaext_release_chan(struct dmaext_chan *c)
 	mutex_unlock(&dmaext_mutex);
 	WARN_ON(!list_empty(&c->inflight));
 	dma_release_channel(c->chan);
+	mutex_destroy(&c->quiesce_mutex);
 	kfree(c);
+	atomic_inc(&dmaext_release_seq);
 	wake_up_all(&dmaext_release_wq);
 }
 EXPORT_SYMBOL_GPL(dmaext_release_chan);
@@ -571,6 +582,7 @@ void dmaext_unregister_provider(struct dma_device *dma)
 {
 	struct dmaext_provider *p, *tmp;
 	struct dmaext_chan *c;
+	int seq;
 
 	mutex_lock(&dmaext_mutex);
 	list_for_each_entry_safe(p, tmp, &dmaext_providers, node) {
@@ -582,16 +594,23 @@ void dmaext_unregister_provider(struct dma_device *dma)
 	list_for_each_entry(c, &dmaext_chans, node) {
 		if (c->chan->device != dma)
 			continue;
+		mutex_lock(&c->quiesce_mutex);
 		dmaext_quiesce(c, -ENODEV);
+		mutex_unlock(&c->quiesce_mutex);
 		c->ops = NULL;
 		if (c->removed)
 			c->removed(c, c->context);
 	}
 	mutex_unlock(&dmaext_mutex);
 
-	while (!wait_event_timeout(dmaext_release_wq, dmaext_device_unused(dma),
-				   10 * HZ))
-		dev_warn(dma->dev, "waiting for dma_ext clients to release channels\n");
+	for (;;) {
+		seq = atomic_read(&dmaext_release_seq);
+		if (dmaext_device_unused(dma))
+			break;
+		if (!wait_event_timeout(dmaext_release_wq,
+					atomic_read(&dmaext_release_seq) != seq, 10 * HZ))
+			dev_warn(dma->dev, "waiting for dma_ext clients to release channels\n");
+	}
 }
 EXPORT_SYMBOL_GPL(dmaext_unregister_provider);
 

@@ -151,6 +151,9 @@ static blk_status_t pmem_dma_copy_from_pmem(struct page *page, unsigned int off,
  * When the range has known bad blocks the poison is cleared first, which
  * sleeps: without @can_sleep nothing is written and BLK_STS_AGAIN tells the
  * caller to retry from process context.
+ *
+ * Return: BLK_STS_OK, BLK_STS_AGAIN, or BLK_STS_IOERR when the poison
+ * could not be cleared.
  */
 blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
 				  unsigned int off, sector_t sector,

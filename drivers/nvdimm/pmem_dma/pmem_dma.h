@@ -24,7 +24,7 @@ struct pmem_dma_stats {
 	u64 cpu_bytes;
 };
 
-/**
+/*
  * struct pmem_dma_dev - one namespace served as /dev/pmemN
  *
  * Everything here is set up in probe before the disk is added and is

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for dma_ext.
+ *
+ * dmaext_split: how requests are cut into engine segments.
+ * dmaext_submit: the request path against a mock dmaengine provider whose
+ * descriptors the test completes by hand, in any order and with any result.
+ */
+#include <kunit/test.h>
+#include <linux/dmaengine.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include "dma_ext.h"
+#include "dma_ext_internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define MAX_ENTS	8
+#define MAX_SEGS	16
+
+struct split_case {
+	const char *name;
+	unsigned int nsrc, ndst;
+	struct { u64 addr; u32 len; } src[MAX_ENTS], dst[MAX_ENTS];
+	u32 max_len;
+	u32 align_mask;
+	unsigned int max_segs;
+	int rc;
+	unsigned int nsegs;
+	struct dmaext_seg want[MAX_SEGS];
+};
+
+static const struct split_case split_cases[] = {
+	{ "one entry each", 1, 1, { { 0x10000, 4096 } }, { { 0x80000, 4096 } },
+	  SZ_1M, 0, MAX_SEGS, 0, 1, { { 0x10000, 0x80000, 4096 } } },
+	{ "split by max_len", 1, 1, { { 0x10000, 10000 } }, { { 0x80000, 10000 } },
+	  4096, 0, MAX_SEGS, 0, 3,
+	  { { 0x10000, 0x80000, 4096 }, { 0x11000, 0x81000, 4096 },
+	    { 0x12000, 0x82000, 1808 } } },
+	{ "merge contiguous", 2, 2,
+	  { { 0x10000, 4096 }, { 0x11000, 4096 } },
+	  { { 0x80000, 4096 }, { 0x81000, 4096 } },
+	  SZ_1M, 0, MAX_SEGS, 0, 1, { { 0x10000, 0x80000, 8192 } } },
+	{ "no merge when dst jumps", 2, 2,
+	  { { 0x10000, 4096 }, { 0x11000, 4096 } },
+	  { { 0x80000, 4096 }, { 0x90000, 4096 } },
+	  SZ_1M, 0, MAX_SEGS, 0, 2,
+	  { { 0x10000, 0x80000, 4096 }, { 0x11000, 0x90000, 4096 } } },
+	{ "cut where either side ends", 2, 1,
+	  { { 0x10000, 1000 }, { 0x30000, 3096 } }, { { 0x80000, 4096 } },
+	  SZ_1M, 0, MAX_SEGS, 0, 2,
+	  { { 0x10000, 0x80000, 1000 }, { 0x30000, 0x803e8, 3096 } } },
+	{ "merge stops at max_len", 3, 1,
+	  { { 0x0, 2048 }, { 0x800, 2048 }, { 0x1000, 2048 } }, { { 0x9000, 6144 } },
+	  4096, 0, MAX_SEGS, 0, 2,
+	  { { 0x0, 0x9000, 4096 }, { 0x1000, 0xa000, 2048 } } },
+	{ "zero-length entries skipped", 3, 1,
+	  { { 0x10000, 0 }, { 0x20000, 512 }, { 0x30000, 0 } }, { { 0x80000, 512 } },
+	  SZ_1M, 0, MAX_SEGS, 0, 1, { { 0x20000, 0x80000, 512 } } },
+	{ "aligned for a 4-byte engine", 1, 1, { { 0x1004, 64 } }, { { 0x2008, 64 } },
+	  SZ_1M, 3, MAX_SEGS, 0, 1, { { 0x1004, 0x2008, 64 } } },
+	{ "misaligned address", 1, 1, { { 0x1001, 64 } }, { { 0x2000, 64 } },
+	  SZ_1M, 3, MAX_SEGS, -EINVAL },
+	{ "misaligned length", 1, 1, { { 0x1000, 66 } }, { { 0x2000, 66 } },
+	  SZ_1M, 3, MAX_SEGS, -EINVAL },
+	{ "src longer than dst", 1, 1, { { 0x1000, 8192 } }, { { 0x9000, 4096 } },
+	  SZ_1M, 0, MAX_SEGS, -EINVAL },
+	{ "dst longer than src", 1, 2, { { 0x1000, 4096 } },
+	  { { 0x9000, 4096 }, { 0xa000, 512 } }, SZ_1M, 0, MAX_SEGS, -EINVAL },
+	{ "zero length", 1, 1, { { 0x1000, 0 } }, { { 0x9000, 0 } },
+	  SZ_1M, 0, MAX_SEGS, -EINVAL },
+	{ "too many segments", 1, 1, { { 0x0, 16384 } }, { { 0x80000, 16384 } },
+	  4096, 0, 3, -EINVAL },
+	{ "exactly max_segs", 1, 1, { { 0x0, 12288 } }, { { 0x80000, 12288 } },
+	  4096, 0, 3, 0, 3,
+	  { { 0x0, 0x80000, 4096 }, { 0x1000, 0x81000, 4096 }, { 0x2000, 0x82000, 4096 } } },
+};
+
+static void split_case_desc(const struct split_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(split, split_cases, split_case_desc);
+
+static void fill_sg(struct scatterlist *sg, unsigned int n,
+		    const struct split_case *c, bool src)
+{
+	unsigned int i;
+
+	sg_init_table(sg, n);
+	for (i = 0; i < n; i++) {
+		sg_dma_address(&sg[i]) = src ? c->src[i].addr : c->dst[i].addr;
+		sg_dma_len(&sg[i]) = src ? c->src[i].len : c->dst[i].len;
+	}
+}
+
+static void dmaext_split_test(struct kunit *test)
+{
+	const struct split_case *c = test->param_value;
+	struct scatterlist *src, *dst;
+	struct dmaext_req *req;
+	unsigned int i;
+
+	src = kunit_kcalloc(test, MAX_ENTS, sizeof(*src), GFP_KERNEL);
+	dst = kunit_kcalloc(test, MAX_ENTS, sizeof(*dst), GFP_KERNEL);
+	req = kunit_kzalloc(test, dmaext_req_size(c->max_segs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	dmaext_req_init(req, c->max_segs);
+	fill_sg(src, c->nsrc, c, true);
+	fill_sg(dst, c->ndst, c, false);
+	req->src = src;
+	req->src_nents = c->nsrc;
+	req->dst = dst;
+	req->dst_nents = c->ndst;
+
+	KUNIT_ASSERT_EQ(test, dmaext_build_segs(req, c->max_len, c->align_mask), c->rc);
+	if (c->rc)
+		return;
+	KUNIT_ASSERT_EQ(test, req->nr_segs, c->nsegs);
+	for (i = 0; i < c->nsegs; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, req->segs[i].src, c->want[i].src, "seg %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, req->segs[i].dst, c->want[i].dst, "seg %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, req->segs[i].len, c->want[i].len, "seg %u", i);
+	}
+}
+
+static struct kunit_case dmaext_split_cases[] = {
+	KUNIT_CASE_PARAM(dmaext_split_test, split_gen_params),
+	{}
+};
+
+static struct kunit_suite dmaext_split_suite = {
+	.name = "dmaext_split",
+	.test_cases = dmaext_split_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* A mock provider: the test decides when and how descriptors finish. */
+
+#define MOCK_MAX_DESCS	64
+
+struct mock_desc {
+	struct dma_async_tx_descriptor tx;
+	unsigned int nsegs;
+	bool finished;
+};
+
+struct mock_dma {
+	struct dma_device dma;
+	struct dma_chan chan;
+	struct platform_device *pdev;
+	spinlock_t lock;			/* protects the fields below */
+	struct mock_desc *descs[MOCK_MAX_DESCS];	/* in submission order */
+	unsigned int nr_descs;
+	unsigned int prepared;
+	unsigned int prep_limit;		/* fail prep beyond this; 0 = never */
+	unsigned int issue_pending;
+	unsigned int terminated;
+};
+
+static struct mock_dma *to_mock(struct dma_chan *chan)
+{
+	return container_of(chan, struct mock_dma, chan);
+}
+
+static dma_cookie_t mock_tx_submit(struct dma_async_tx_descriptor *tx)
+{
+	struct mock_dma *m = to_mock(tx->chan);
+	unsigned long flags;
+
+	spin_lock_irqsave(&m->lock, flags);
+	tx->cookie = ++m->chan.cookie;
+	m->descs[m->nr_descs++] = container_of(tx, struct mock_desc, tx);
+	spin_unlock_irqrestore(&m->lock, flags);
+	return tx->cookie;
+}
+
+static struct dma_async_tx_descriptor *mock_prep(struct dma_chan *chan,
+						 unsigned int nsegs,
+						 unsigned long flags)
+{
+	struct mock_dma *m = to_mock(chan);
+	struct mock_desc *d;
+
+	if (m->prep_limit && m->prepared >= m->prep_limit)
+		return NULL;
+	if (m->nr_descs >= MOCK_MAX_DESCS)
+		return NULL;
+	d = kzalloc(sizeof(*d), GFP_NOWAIT);
+	if (!d)
+		return NULL;
+	m->prepared++;
+	dma_async_tx_descriptor_init(&d->tx, chan);
+	d->tx.tx_submit = mock_tx_submit;
+	d->tx.flags = flags;
+	d->nsegs = nsegs;
+	return &d->tx;
+}
+
+static struct dma_async_tx_descriptor *mock_prep_memcpy(struct dma_chan *chan,
+							dma_addr_t dst,
+							dma_addr_t src,
+							size_t len,
+							unsigned long flags)
+{
+	return mock_prep(chan, 1, flags);
+}
+
+static struct dma_async_tx_descriptor *mock_prep_batch(struct dma_chan *chan,
+						       const struct dmaext_seg *segs,
+						       unsigned int nr,
+						       unsigned long flags)
+{
+	return mock_prep(chan, nr, flags);
+}
+
+static void mock_issue_pending(struct dma_chan *chan)
+{
+	to_mock(chan)->issue_pending++;
+}
+
+static enum dma_status mock_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
+				      struct dma_tx_state *state)
+{
+	return DMA_IN_PROGRESS;
+}
+
+static int mock_terminate_all(struct dma_chan *chan)
+{
+	struct mock_dma *m = to_mock(chan);
+	unsigned int i;
+
+	m->terminated++;
+	for (i = 0; i < m->nr_descs; i++)
+		m->descs[i]->finished = true;	/* dropped: no callback */
+	return 0;
+}
+
+static void mock_synchronize(struct dma_chan *chan)
+{
+}
+
+static int mock_alloc_chan_resources(struct dma_chan *chan)
+{
+	return 0;
+}
+
+static void mock_free_chan_resources(struct dma_chan *chan)
+{
+}
+
+static void mock_release(struct dma_device *dma)
+{
+	struct mock_dma *m = container_of(dma, struct mock_dma, dma);
+	unsigned int i;
+
+	for (i = 0; i < m->nr_descs; i++)
+		kfree(m->descs[i]);
+	kfree(m);
+}
+
+/* Finish descriptor @i with @result, as an engine interrupt would. */
+static void mock_finish(struct kunit *test, struct mock_dma *m, unsigned int i,
+			enum dmaengine_tx_result result)
+{
+	struct dmaengine_result res = { .result = result };
+	struct mock_desc *d;
+
+	KUNIT_ASSERT_LT(test, i, m->nr_descs);
+	d = m->descs[i];
+	KUNIT_ASSERT_FALSE(test, d->finished);
+	d->finished = true;
+	d->tx.callback_result(d->tx.callback_param, &res);
+}
+
+static int mock_probe(struct platform_device *pdev)
+{
+	return 0;
+}
+
+static struct platform_driver mock_driver = {
+	.probe = mock_probe,
+	.driver = { .name = "dmaext_mock" },
+};
+
+static void mock_unregister(void *data)
+{
+	struct mock_dma *m = data;
+	struct platform_device *pdev = m->pdev;
+
+	dma_async_device_unregister(&m->dma);
+	platform_device_unregister(pdev);
+}
+
+static struct mock_dma *mock_create(struct kunit *test, bool batch_ops)
+{
+	static const struct dmaext_provider_ops ops = {
+		.prep_memcpy_batch = mock_prep_batch,
+		.max_batch = 8,
+	};
+	struct mock_dma *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	struct dma_device *dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	spin_lock_init(&m->lock);
+	m->pdev = platform_device_register_simple("dmaext_mock", PLATFORM_DEVID_AUTO,
+						  NULL, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m->pdev));
+	KUNIT_ASSERT_NOT_NULL(test, m->pdev->dev.driver);
+
+	dma = &m->dma;
+	dma->dev = &m->pdev->dev;
+	INIT_LIST_HEAD(&dma->channels);
+	dma_cap_set(DMA_MEMCPY, dma->cap_mask);
+	dma_cap_set(DMA_PRIVATE, dma->cap_mask);
+	dma->device_alloc_chan_resources = mock_alloc_chan_resources;
+	dma->device_free_chan_resources = mock_free_chan_resources;
+	dma->device_prep_dma_memcpy = mock_prep_memcpy;
+	dma->device_issue_pending = mock_issue_pending;
+	dma->device_tx_status = mock_tx_status;
+	dma->device_terminate_all = mock_terminate_all;
+	dma->device_synchronize = mock_synchronize;
+	dma->device_release = mock_release;
+	m->chan.device = dma;
+	list_add_tail(&m->chan.device_node, &dma->channels);
+	if (batch_ops)
+		KUNIT_ASSERT_EQ(test, dmaext_register_provider(dma, &ops), 0);
+	KUNIT_ASSERT_EQ(test, dma_async_device_register(dma), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mock_unregister, m), 0);
+	return m;
+}
+
+struct done_log {
+	int calls;
+	int status;
+};
+
+static void log_done(struct dmaext_req *req, int status)
+{
+	struct done_log *log = req->context;
+
+	log->calls++;
+	log->status = status;
+}
+
+struct submit_env {
+	struct mock_dma *m;
+	struct dmaext_chan *chan;
+	struct dmaext_req *req;
+	struct scatterlist src[1], dst[MAX_SEGS];
+	struct done_log log;
+	bool removed;
+	struct work_struct release_work;
+};
+
+static void env_release(void *data)
+{
+	struct submit_env *e = data;
+
+	if (e->chan)
+		dmaext_release_chan(e->chan);
+	if (e->m)
+		dmaext_unregister_provider(&e->m->dma);
+}
+
+static void env_removed(struct dmaext_chan *chan, void *context)
+{
+	struct submit_env *e = context;
+
+	e->removed = true;
+	schedule_work(&e->release_work);
+}
+
+static void env_release_work(struct work_struct *work)
+{
+	struct submit_env *e = container_of(work, struct submit_env, release_work);
+
+	dmaext_release_chan(e->chan);
+	e->chan = NULL;
+}
+
+/*
+ * A request of @nsegs pieces of 4 KiB (non-contiguous on the destination
+ * side so they do not merge) on a fresh mock channel.
+ */
+static struct submit_env *env_create(struct kunit *test, bool batch_ops,
+				     unsigned int nsegs)
+{
+	struct submit_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct dmaext_chan_spec spec = { .node = NUMA_NO_NODE };
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_LE(test, nsegs, ARRAY_SIZE(e->dst));
+	INIT_WORK(&e->release_work, env_release_work);
+	e->m = mock_create(test, batch_ops);
+	spec.name = dma_chan_name(&e->m->chan);
+	spec.removed = env_removed;
+	spec.context = e;
+	e->chan = dmaext_request_chan(&spec);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(e->chan));
+	KUNIT_ASSERT_PTR_EQ(test, dmaext_dma_chan(e->chan), &e->m->chan);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, env_release, e), 0);
+
+	e->req = kunit_kzalloc(test, dmaext_req_size(MAX_SEGS), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e->req);
+	dmaext_req_init(e->req, MAX_SEGS);
+	sg_init_table(e->src, 1);
+	sg_dma_address(e->src) = 0x100000;
+	sg_dma_len(e->src) = nsegs * 4096;
+	sg_init_table(e->dst, nsegs);
+	for (i = 0; i < nsegs; i++) {
+		sg_dma_address(&e->dst[i]) = 0x800000 + i * 0x10000;
+		sg_dma_len(&e->dst[i]) = 4096;
+	}
+	e->req->src = e->src;
+	e->req->src_nents = 1;
+	e->req->dst = e->dst;
+	e->req->dst_nents = nsegs;
+	e->req->done = log_done;
+	e->req->context = &e->log;
+	return e;
+}
+
+static void dmaext_one_issue_per_request(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 4);
+	struct dmaext_chan_stats st;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, e->m->nr_descs, 4);
+	KUNIT_EXPECT_EQ(test, e->m->issue_pending, 1);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+		mock_finish(test, e->m, i, DMA_TRANS_NOERROR);
+	}
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.requests, 1);
+	KUNIT_EXPECT_EQ(test, st.descriptors, 4);
+	KUNIT_EXPECT_EQ(test, st.submits, 1);
+	KUNIT_EXPECT_EQ(test, st.errors, 0);
+}
+
+static void dmaext_out_of_order(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 4);
+	static const unsigned int order[] = { 2, 0, 3, 1 };
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+		mock_finish(test, e->m, order[i], DMA_TRANS_NOERROR);
+	}
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
+static void dmaext_error_propagates(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 3);
+	struct dmaext_chan_stats st;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 1, DMA_TRANS_WRITE_FAILED);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+	mock_finish(test, e->m, 2, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -EIO);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.errors, 1);
+}
+
+static void dmaext_abort_completes_inflight(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 3);
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
+	KUNIT_EXPECT_EQ(test, e->m->terminated, 1);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ECANCELED);
+
+	/* the channel takes requests again afterwards */
+	e->log.calls = 0;
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 3, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 4, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 5, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
+static void dmaext_bad_input_submits_nothing(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 2);
+
+	sg_dma_len(e->src) = 4096;	/* shorter than dst */
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EINVAL);
+	e->req->src_nents = 0;
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EINVAL);
+	e->req->src_nents = 1;
+	sg_dma_len(e->src) = 8192;
+	e->req->done = NULL;
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EINVAL);
+	KUNIT_EXPECT_EQ(test, e->m->prepared, 0);
+	KUNIT_EXPECT_EQ(test, e->m->issue_pending, 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+}
+
+static void dmaext_engine_full(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, false, 3);
+
+	/* nothing can be prepared: refused, no callback */
+	e->m->prep_limit = 1;
+	e->m->prepared = 1;
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EBUSY);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+
+	/* runs out part-way: what went still completes, the request fails */
+	e->m->prepared = 0;
+	e->m->prep_limit = 2;
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, e->m->issue_pending, 1);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 1, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -EIO);
+}
+
+static void dmaext_native_batch(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, true, 5);
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_ASSERT_EQ(test, e->m->nr_descs, 1);
+	KUNIT_EXPECT_EQ(test, e->m->descs[0]->nsegs, 5);
+	KUNIT_EXPECT_EQ(test, e->m->issue_pending, 1);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
+static void dmaext_provider_removal(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, true, 2);
+	struct mock_dma *m = e->m;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	/* waits until the client has released the channel from its work */
+	dmaext_unregister_provider(&m->dma);
+	e->m = NULL;
+	KUNIT_EXPECT_TRUE(test, e->removed);
+	KUNIT_EXPECT_NULL(test, e->chan);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ENODEV);
+	KUNIT_EXPECT_EQ(test, m->terminated, 1);
+}
+
+static int dmaext_submit_suite_init(struct kunit_suite *suite)
+{
+	return platform_driver_register(&mock_driver);
+}
+
+static void dmaext_submit_suite_exit(struct kunit_suite *suite)
+{
+	platform_driver_unregister(&mock_driver);
+}
+
+static struct kunit_case dmaext_submit_cases[] = {
+	KUNIT_CASE(dmaext_one_issue_per_request),
+	KUNIT_CASE(dmaext_out_of_order),
+	KUNIT_CASE(dmaext_error_propagates),
+	KUNIT_CASE(dmaext_abort_completes_inflight),
+	KUNIT_CASE(dmaext_bad_input_submits_nothing),
+	KUNIT_CASE(dmaext_engine_full),
+	KUNIT_CASE(dmaext_native_batch),
+	KUNIT_CASE(dmaext_provider_removal),
+	{}
+};
+
+static struct kunit_suite dmaext_submit_suite = {
+	.name = "dmaext_submit",
+	.suite_init = dmaext_submit_suite_init,
+	.suite_exit = dmaext_submit_suite_exit,
+	.test_cases = dmaext_submit_cases,
+};
+
+kunit_test_suites(&dmaext_split_suite, &dmaext_submit_suite);
+
+MODULE_DESCRIPTION("KUnit tests for dma_ext");
+MODULE_LICENSE("GPL");
