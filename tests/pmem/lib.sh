@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for the guest-side tests; source it. Every check that fails ends
 # the test with a message and a non-zero status.
