@@ -6,13 +6,15 @@
 . "$(dirname "$0")/lib.sh"
 
 ko=$(pmem_dma_ko)
-for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do modprobe "$dep"; done
+load_deps "$ko"
 modprobe nfit
 
 bad=0
 for p in queue_depth=0 queue_depth=10241 queue_depth=-1 queue_depth=abc \
 	 queue_depth= queue_depth=99999999999999999999 hw_queues=-1 \
-	 hw_queues=100000 hw_queues=1x; do
+	 hw_queues=100000 hw_queues=1x dma_channels=9 dma_channels=-1 \
+	 timeout_ms=99 timeout_ms=600001 dma_threshold=-1 dma_threshold=4294967296 \
+	 dma_threshold=64k; do
 	dmesg -C
 	if insmod "$ko" "$p" 2>/tmp/err; then
 		rmmod pmem_dma

@@ -1,17 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # fio with crc32c verify over the engine/depth/size matrix in verify.fio:
-# 0 verify errors, and pmem_dma's counters account for the traffic.
+# 0 verify errors, and pmem_dma's counters account for the traffic: every
+# byte went through the CPU or the DMA path, and with a DMA engine and the
+# default threshold both paths were used.
 . "$(dirname "$0")/lib.sh"
 
 expect_driver pmem_dma
-ios0=$(stat_of cpu_ios)
-bytes0=$(stat_of cpu_bytes)
+snap() { echo $(( $(stat_of cpu_ios) + $(stat_of dma_ios) )) $(( $(stat_of cpu_bytes) + $(stat_of dma_bytes) )) $(stat_of dma_ios); }
+read -r ios0 bytes0 dma0 < <(snap)
 out=/tmp/fio.json
 fio --eta=never --output-format=json --output="$out" "$(dirname "$0")/verify.fio" ||
 	{ cat "$out"; fail "fio reported an error"; }
-ios1=$(stat_of cpu_ios)
-bytes1=$(stat_of cpu_bytes)
+read -r ios1 bytes1 dma1 < <(snap)
+chan=$(stat_of dma_channel)
+if [ "$chan" != none ] && [ $(( dma1 - dma0 )) -eq 0 ]; then
+	fail "DMA channel $chan but no request went to DMA"
+fi
+echo "dma_channel: $chan, dma_ios +$(( dma1 - dma0 )), fallbacks $(stat_of dma_fallbacks), errors $(stat_of dma_errors)"
+[ "$(stat_of dma_errors)" = 0 ] || fail "DMA errors without fault injection"
 
 /usr/bin/python3 - "$out" $(( ios1 - ios0 )) $(( bytes1 - bytes0 )) <<'PY'
 import json, sys
@@ -28,12 +35,12 @@ for j in res["jobs"]:
           (j["jobname"], w["io_bytes"] / 2**20, w["bw_bytes"] / 2**20, r["io_bytes"] / 2**20))
     wr += w["io_bytes"]; rd += r["io_bytes"]; ios += w["total_ios"] + r["total_ios"]
 print("total: %.0f MiB written, %.0f MiB read (incl. verify), %d IOs; "
-      "pmem_dma cpu_ios +%d, cpu_bytes +%d" % (wr / 2**20, rd / 2**20, ios, dios, dbytes))
+      "pmem_dma cpu+dma ios +%d, bytes +%d" % (wr / 2**20, rd / 2**20, ios, dios, dbytes))
 if wr < 1 << 30:
     sys.exit("only %d bytes written, expected at least 1 GiB" % wr)
-# every byte fio moved went through pmem_dma's CPU path
+# every byte fio moved went through pmem_dma's CPU or DMA path
 if dbytes < wr + rd:
-    sys.exit("cpu_bytes moved by %d, fio moved %d" % (dbytes, wr + rd))
+    sys.exit("cpu_bytes + dma_bytes moved by %d, fio moved %d" % (dbytes, wr + rd))
 if dios <= 0:
-    sys.exit("cpu_ios did not move")
+    sys.exit("no request was counted")
 PY

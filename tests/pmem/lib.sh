@@ -42,6 +42,18 @@ rebind() {
 
 pmem_dma_ko() { echo "build/$(uname -r)/src/drivers/nvdimm/pmem_dma/pmem_dma.ko"; }
 
+# load_deps KO: the modules KO needs; ours come from the build directory
+load_deps() {
+	local dep
+	for dep in $(modinfo -F depends "$1" | tr ',' ' '); do
+		grep -q "^$dep " /proc/modules && continue
+		case $dep in
+		dma_ext) insmod "build/$(uname -r)/src/drivers/dma/ext/dma_ext.ko" ;;
+		*) modprobe "$dep" ;;
+		esac
+	done
+}
+
 sha_of_range() { # dev offset_MiB size_MiB
 	dd if="$1" bs=1M skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1
 }

@@ -25,12 +25,11 @@
 #include "pfn.h"
 #include "pmem_dma.h"
 
-/* Largest request the queue takes; larger IO is split by the block layer. */
-#define PMEM_DMA_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
-#define PMEM_DMA_MAX_SEGMENTS	(PMEM_DMA_MAX_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
-
 unsigned int pmem_dma_queue_depth = 128;
 unsigned int pmem_dma_hw_queues;
+unsigned int pmem_dma_threshold_default = SZ_64K;
+unsigned int pmem_dma_nr_chans = 1;
+unsigned int pmem_dma_timeout_ms = 30000;
 
 static int pmem_dma_param_set_range(const char *val,
 				    const struct kernel_param *kp,
@@ -59,6 +58,36 @@ static int pmem_dma_set_hw_queues(const char *val,
 	return pmem_dma_param_set_range(val, kp, 0, nr_cpu_ids);
 }
 
+static int pmem_dma_set_nr_chans(const char *val, const struct kernel_param *kp)
+{
+	return pmem_dma_param_set_range(val, kp, 0, PMEM_DMA_MAX_CHANS);
+}
+
+static int pmem_dma_set_timeout(const char *val, const struct kernel_param *kp)
+{
+	return pmem_dma_param_set_range(val, kp, 100, 600000);
+}
+
+static int pmem_dma_set_threshold(const char *val, const struct kernel_param *kp)
+{
+	return pmem_dma_param_set_range(val, kp, 0, UINT_MAX);
+}
+
+static const struct kernel_param_ops pmem_dma_nr_chans_ops = {
+	.set = pmem_dma_set_nr_chans,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops pmem_dma_timeout_ops = {
+	.set = pmem_dma_set_timeout,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops pmem_dma_threshold_ops = {
+	.set = pmem_dma_set_threshold,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops pmem_dma_queue_depth_ops = {
 	.set = pmem_dma_set_queue_depth,
 	.get = param_get_uint,
@@ -76,6 +105,16 @@ MODULE_PARM_DESC(queue_depth,
 module_param_cb(hw_queues, &pmem_dma_hw_queues_ops, &pmem_dma_hw_queues, 0444);
 MODULE_PARM_DESC(hw_queues,
 		 "Hardware queues per disk, 0 = one per CPU (default 0)");
+module_param_cb(dma_threshold, &pmem_dma_threshold_ops,
+		&pmem_dma_threshold_default, 0444);
+MODULE_PARM_DESC(dma_threshold,
+		 "Initial per-disk dma_threshold in bytes: requests this large go to DMA (default 65536)");
+module_param_cb(dma_channels, &pmem_dma_nr_chans_ops, &pmem_dma_nr_chans, 0444);
+MODULE_PARM_DESC(dma_channels,
+		 "DMA channels per disk, 0..8, 0 = CPU only (default 1)");
+module_param_cb(timeout_ms, &pmem_dma_timeout_ops, &pmem_dma_timeout_ms, 0444);
+MODULE_PARM_DESC(timeout_ms,
+		 "DMA request timeout before it is aborted and redone by the CPU, 100..600000 (default 30000)");
 
 static const struct block_device_operations pmem_dma_fops = {
 	.owner = THIS_MODULE,
@@ -84,6 +123,11 @@ static const struct block_device_operations pmem_dma_fops = {
 static void pmem_dma_destroy_wq(void *wq)
 {
 	destroy_workqueue(wq);
+}
+
+static void pmem_dma_dma_exit_action(void *pmem)
+{
+	pmem_dma_dma_exit(pmem);
 }
 
 static void pmem_dma_free_tag_set(void *set)
@@ -222,6 +266,13 @@ static int pmem_dma_attach_disk(struct device *dev,
 	if (rc)
 		return rc;
 
+	/* channels are released after the disk is gone (devm order) */
+	rc = pmem_dma_dma_init(pmem);
+	if (rc)
+		return rc;
+	rc = devm_add_action_or_reset(dev, pmem_dma_dma_exit_action, pmem);
+	if (rc)
+		return rc;
 	rc = pmem_dma_init_tag_set(pmem);
 	if (rc)
 		return rc;

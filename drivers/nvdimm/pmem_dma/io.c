@@ -2,7 +2,8 @@
 /*
  * pmem_dma IO path: the blk-mq queue and the CPU copy engine.
  *
- * ->queue_rq never sleeps. A request that needs process context (a write
+ * ->queue_rq never sleeps. Requests of at least dma_threshold bytes go to a
+ * DMA engine when the device has one (dma.c). A request that needs process context (a write
  * that must first clear media poison, or a flush of a region whose flush
  * sleeps) is handed to the device's slow-path workqueue and completed from
  * there; everything else is copied and completed inline. A write that finds
@@ -190,9 +191,34 @@ static blk_status_t pmem_dma_read_pages(struct pmem_dma_dev *pmem,
 	return sts;
 }
 
-static blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
+/**
+ * pmem_dma_flush() - drain the region's write queues to the media
+ * @pmem: the device
+ *
+ * Sleeps only when pmem->flush_may_sleep.
+ *
+ * Return: BLK_STS_OK or an error.
+ */
+blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
 {
 	return errno_to_blk_status(nvdimm_flush(pmem->region, NULL));
+}
+
+/**
+ * pmem_dma_finish_write() - make a DMA write of @rq persistent
+ * @pmem: the device
+ * @rq: the write, copied by an engine
+ *
+ * An engine may have written into the CPU caches (DDIO): write the range
+ * back unless the platform's caches are persistent, then fence.
+ */
+void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq)
+{
+	if (pmem->dma_wb_cache)
+		arch_wb_cache_pmem(pmem->virt_addr +
+				   pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
+				   blk_rq_bytes(rq));
+	pmem_wmb();
 }
 
 static blk_status_t pmem_dma_rw_cpu(struct pmem_dma_dev *pmem,
@@ -215,8 +241,6 @@ static blk_status_t pmem_dma_rw_cpu(struct pmem_dma_dev *pmem,
 		if (sts)
 			return sts;
 	}
-	this_cpu_inc(pmem->stats->cpu_ios);
-	this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
 	return BLK_STS_OK;
 }
 
@@ -248,12 +272,50 @@ static bool pmem_dma_flush_may_sleep(struct pmem_dma_dev *pmem,
 	return req_op(rq) == REQ_OP_FLUSH || (rq->cmd_flags & REQ_FUA);
 }
 
+/* A request served by the CPU alone is counted once, when it succeeds. */
+static void pmem_dma_end_cpu(struct pmem_dma_dev *pmem, struct request *rq,
+			     blk_status_t sts, bool count)
+{
+	if (count && !sts && req_op(rq) != REQ_OP_FLUSH) {
+		this_cpu_add(pmem->stats->cpu_ios, 1);
+		this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
+	}
+	blk_mq_end_request(rq, sts);
+}
+
 static void pmem_dma_slow_work(struct work_struct *work)
 {
 	struct pmem_dma_cmd *cmd = container_of(work, struct pmem_dma_cmd, work);
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct pmem_dma_dev *pmem = rq->q->queuedata;
 
-	blk_mq_end_request(rq, pmem_dma_do_request(rq->q->queuedata, rq, true));
+	/* a DMA request redone here was counted as a DMA request */
+	pmem_dma_end_cpu(pmem, rq, pmem_dma_do_request(pmem, rq, true), !cmd->retry);
+}
+
+/* ->complete: a DMA request finished in its engine's callback. */
+static void pmem_dma_complete_rq(struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	blk_mq_end_request(rq, cmd->status);
+}
+
+/*
+ * A DMA request that takes too long: abort the device's channels. Every
+ * request in flight on them completes with -ECANCELED and is redone by
+ * the CPU, this one included. Other requests (the slow path) just wait.
+ */
+static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct pmem_dma_dev *pmem = rq->q->queuedata;
+
+	if (!READ_ONCE(cmd->dma))
+		return BLK_EH_RESET_TIMER;
+	dev_warn_ratelimited(pmem->dev, "DMA request timed out: aborting, the CPU redoes it\n");
+	pmem_dma_abort_all(pmem);
+	return BLK_EH_DONE;
 }
 
 static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
@@ -264,13 +326,17 @@ static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	blk_status_t sts = BLK_STS_AGAIN;
 
+	cmd->dma = false;
+	cmd->retry = false;
 	blk_mq_start_request(rq);
+	if (pmem_dma_try_dma(pmem, hctx, rq))
+		return BLK_STS_OK;
 	if (likely(!pmem_dma_flush_may_sleep(pmem, rq)))
 		sts = pmem_dma_do_request(pmem, rq, false);
 	if (unlikely(sts == BLK_STS_AGAIN))
 		queue_work(pmem->slow_wq, &cmd->work);
 	else
-		blk_mq_end_request(rq, sts);
+		pmem_dma_end_cpu(pmem, rq, sts, true);
 	return BLK_STS_OK;
 }
 
@@ -285,6 +351,8 @@ static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 static const struct blk_mq_ops pmem_dma_mq_ops = {
 	.queue_rq	= pmem_dma_queue_rq,
+	.complete	= pmem_dma_complete_rq,
+	.timeout	= pmem_dma_timeout,
 	.init_request	= pmem_dma_init_request,
 };
 
@@ -302,7 +370,8 @@ int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem)
 	set->nr_hw_queues = pmem_dma_hw_queues ?: nr_cpu_ids;
 	set->queue_depth = pmem_dma_queue_depth;
 	set->numa_node = dev_to_node(pmem->dev);
-	set->cmd_size = sizeof(struct pmem_dma_cmd);
+	set->cmd_size = offsetof(struct pmem_dma_cmd, ereq.segs[PMEM_DMA_MAX_DMA_SEGS]);
+	set->timeout = msecs_to_jiffies(pmem_dma_timeout_ms);
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	set->driver_data = pmem;
 	return blk_mq_alloc_tag_set(set);

@@ -13,15 +13,49 @@
 #include <linux/badblocks.h>
 #include <linux/blk-mq.h>
 #include <linux/memremap.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/workqueue.h>
+#include "../../dma/ext/dma_ext.h"
 
 struct nd_region;
 
+/* Largest request the queue takes; larger IO is split by the block layer. */
+#define PMEM_DMA_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
+#define PMEM_DMA_MAX_SEGMENTS	(PMEM_DMA_MAX_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
+/* engine segments per request: every sg entry, cut again by the engine */
+#define PMEM_DMA_MAX_DMA_SEGS	(2 * PMEM_DMA_MAX_SEGMENTS)
+#define PMEM_DMA_MAX_CHANS	8
+
 /* Per-CPU counters; summed when read through sysfs. */
 struct pmem_dma_stats {
-	u64 cpu_ios;
+	u64 cpu_ios;		/* requests copied by the CPU only */
 	u64 cpu_bytes;
+	u64 dma_ios;		/* requests handed to a DMA engine */
+	u64 dma_bytes;
+	u64 dma_fallbacks;	/* meant for DMA, served by the CPU */
+	u64 dma_errors;		/* DMA requests the engine failed or aborted */
+};
+
+/*
+ * struct pmem_dma_chan - a DMA channel serving one disk
+ *
+ * Published in pmem_dma_dev.chans[] under RCU. Each request that uses it
+ * holds a reference in @users from before dmaext_submit() until its
+ * completion has unmapped its buffers; the channel is released only after
+ * it was unpublished and @users dropped to zero.
+ */
+struct pmem_dma_chan {
+	struct pmem_dma_dev *pmem;
+	struct dmaext_chan *ext;
+	struct device *dma_dev;		/* map buffers against this */
+	dma_addr_t pmem_dma;		/* the namespace, mapped for dma_dev */
+	atomic_t users;
+	unsigned int slot;
+	struct work_struct release_work;
+	struct rcu_head rcu;
 };
 
 /*
@@ -55,23 +89,57 @@ struct pmem_dma_dev {
 	struct workqueue_struct *slow_wq;
 	struct pmem_dma_stats __percpu *stats;
 	struct range bb_range;		/* physical range badblocks cover */
+
+	/*
+	 * DMA. dma_threshold is read locklessly on every request and may
+	 * change at any time. chans[] is published under RCU and changed
+	 * under dma_mutex.
+	 */
+	unsigned int dma_threshold;
+	bool dma_wb_cache;		/* write back CPU caches after DMA writes */
+	struct mutex dma_mutex;
+	struct pmem_dma_chan __rcu *chans[PMEM_DMA_MAX_CHANS];
+	u64 dma_retired_submits;	/* of released channels, under dma_mutex */
+
 	struct dev_pagemap pgmap;
 };
 
 /**
  * struct pmem_dma_cmd - per-request state, lives in the blk-mq PDU
  * @work: runs the request in process context when it may sleep
- *	(poison clearing, flushes of an asynchronous region)
+ *	(poison clearing, flushes of an asynchronous region, and the CPU
+ *	retry of a DMA request that failed)
+ * @dc: the channel a DMA request is on, until its completion
+ * @dma: the request went to DMA (for the timeout handler)
+ * @retry: a failed DMA request being redone by the CPU
+ * @status: result handed from the DMA completion to ->complete
+ * @nents: entries of @sg passed to dma_map_sg()
+ * @pmem_sg: the namespace side of the copy
+ * @sg: the request's pages
+ * @ereq: the dma_ext request; must stay last (variable size)
  */
 struct pmem_dma_cmd {
 	struct work_struct work;
+	struct pmem_dma_chan *dc;
+	bool dma;
+	bool retry;
+	blk_status_t status;
+	int nents;
+	struct scatterlist pmem_sg;
+	struct scatterlist sg[PMEM_DMA_MAX_SEGMENTS];
+	struct dmaext_req ereq;
 };
 
 extern unsigned int pmem_dma_queue_depth;
 extern unsigned int pmem_dma_hw_queues;
+extern unsigned int pmem_dma_threshold_default;
+extern unsigned int pmem_dma_nr_chans;
+extern unsigned int pmem_dma_timeout_ms;
 
 /* io.c */
 int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem);
+void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq);
+blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem);
 blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
 				  unsigned int off, sector_t sector,
 				  unsigned int len, bool can_sleep);
@@ -93,6 +161,16 @@ static inline sector_t pmem_dma_offset_to_sector(struct pmem_dma_dev *pmem,
 
 bool pmem_dma_range_is_bad(struct pmem_dma_dev *pmem, sector_t sector,
 			   unsigned int len);
+
+/* dma.c */
+int pmem_dma_dma_init(struct pmem_dma_dev *pmem);
+void pmem_dma_dma_exit(struct pmem_dma_dev *pmem);
+int pmem_dma_attach_chans(struct pmem_dma_dev *pmem);
+bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
+		      struct request *rq);
+void pmem_dma_abort_all(struct pmem_dma_dev *pmem);
+u64 pmem_dma_submits(struct pmem_dma_dev *pmem);
+size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len);
 
 /* dax.c */
 extern const struct dev_pagemap_ops pmem_dma_pagemap_ops;

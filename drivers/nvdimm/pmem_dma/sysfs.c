@@ -2,11 +2,16 @@
 /*
  * pmem_dma sysfs: /sys/block/pmemN/pmem_dma/
  *
- * cpu_ios, cpu_bytes	requests and bytes copied by the CPU (read-only)
+ * dma_threshold   rw  requests of at least this many bytes go to DMA
+ * dma_channel     ro  DMA channels in use, or "none"
+ * dma_rescan      wo  "1": look for DMA engines loaded since
+ * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
+ * dma_errors      ro  counters (see README.md)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 #include "pmem_dma.h"
 
@@ -26,23 +31,112 @@ static ssize_t pmem_dma_stat_show(struct device *dev, char *buf, size_t field)
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
+#define PMEM_DMA_STAT_SHOW(dev, buf, name) \
+	pmem_dma_stat_show(dev, buf, offsetof(struct pmem_dma_stats, name))
+
 static ssize_t cpu_ios_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	return pmem_dma_stat_show(dev, buf, offsetof(struct pmem_dma_stats, cpu_ios));
+	return PMEM_DMA_STAT_SHOW(dev, buf, cpu_ios);
 }
 static DEVICE_ATTR_RO(cpu_ios);
 
 static ssize_t cpu_bytes_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	return pmem_dma_stat_show(dev, buf, offsetof(struct pmem_dma_stats, cpu_bytes));
+	return PMEM_DMA_STAT_SHOW(dev, buf, cpu_bytes);
 }
 static DEVICE_ATTR_RO(cpu_bytes);
 
+static ssize_t dma_ios_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, dma_ios);
+}
+static DEVICE_ATTR_RO(dma_ios);
+
+static ssize_t dma_bytes_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, dma_bytes);
+}
+static DEVICE_ATTR_RO(dma_bytes);
+
+static ssize_t dma_fallbacks_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, dma_fallbacks);
+}
+static DEVICE_ATTR_RO(dma_fallbacks);
+
+static ssize_t dma_errors_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, dma_errors);
+}
+static DEVICE_ATTR_RO(dma_errors);
+
+static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pmem_dma_submits(to_pmem_dma(dev)));
+}
+static DEVICE_ATTR_RO(dma_submits);
+
+static ssize_t dma_threshold_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_pmem_dma(dev)->dma_threshold));
+}
+
+/* Any byte count is valid; one above the largest request means CPU only. */
+static ssize_t dma_threshold_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t len)
+{
+	unsigned int v;
+
+	if (kstrtouint(buf, 10, &v))
+		return -EINVAL;
+	WRITE_ONCE(to_pmem_dma(dev)->dma_threshold, v);
+	return len;
+}
+static DEVICE_ATTR_RW(dma_threshold);
+
+static ssize_t dma_channel_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	size_t n = pmem_dma_chan_names(to_pmem_dma(dev), buf, PAGE_SIZE - 1);
+
+	buf[n++] = '\n';
+	return n;
+}
+static DEVICE_ATTR_RO(dma_channel);
+
+static ssize_t dma_rescan_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t len)
+{
+	bool v;
+
+	if (kstrtobool(buf, &v) || !v)
+		return -EINVAL;
+	pmem_dma_attach_chans(to_pmem_dma(dev));
+	return len;
+}
+static DEVICE_ATTR_WO(dma_rescan);
+
 static struct attribute *pmem_dma_attrs[] = {
+	&dev_attr_dma_threshold.attr,
+	&dev_attr_dma_channel.attr,
+	&dev_attr_dma_rescan.attr,
 	&dev_attr_cpu_ios.attr,
 	&dev_attr_cpu_bytes.attr,
+	&dev_attr_dma_ios.attr,
+	&dev_attr_dma_bytes.attr,
+	&dev_attr_dma_submits.attr,
+	&dev_attr_dma_fallbacks.attr,
+	&dev_attr_dma_errors.attr,
 	NULL,
 };
 

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmem_dma DMA submission: large requests go to a DMA engine as one
+ * dma_ext request each.
+ *
+ * The namespace is mapped once per channel for the engine's device
+ * (dma_map_resource, raw and fsdax alike); a request maps its pages with
+ * dma_map_sg and becomes one scatterlist-to-range copy. The blk-mq request
+ * completes from the dma_ext callback; a request the engine fails or
+ * aborts is redone by the CPU from the slow-path workqueue and only fails
+ * if that fails too.
+ *
+ * Durability: an engine may write into CPU caches (Intel DDIO). Unless
+ * the platform says its caches are persistent (nvdimm_has_cache() == 0,
+ * eADR), the written range is written back with arch_wb_cache_pmem() and
+ * fenced before the request completes; FUA then flushes the region like
+ * the CPU path does.
+ *
+ * Channel lifetime: see struct pmem_dma_chan. An engine that goes away
+ * tells dma_ext, which completes our requests in flight with -ENODEV (they
+ * are redone by the CPU) and calls pmem_dma_chan_removed(); the channel is
+ * then unpublished and released from a work item.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/dma-mapping.h>
+#include <linux/libnvdimm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include "pmem_dma.h"
+
+static void pmem_dma_chan_put(struct pmem_dma_chan *dc)
+{
+	if (atomic_dec_and_test(&dc->users))
+		wake_up_var(&dc->users);
+}
+
+/*
+ * Release an unpublished channel: wait for the requests still using it,
+ * then give it back. Called with dma_mutex held.
+ */
+static void pmem_dma_chan_free(struct pmem_dma_chan *dc, bool from_work)
+{
+	struct pmem_dma_dev *pmem = dc->pmem;
+	struct dmaext_chan_stats st;
+
+	lockdep_assert_held(&pmem->dma_mutex);
+	synchronize_rcu();
+	wait_var_event(&dc->users, !atomic_read(&dc->users));
+	dmaext_get_stats(dc->ext, &st);
+	pmem->dma_retired_submits += st.submits;
+	dma_unmap_resource(dc->dma_dev, dc->pmem_dma, pmem->size,
+			   DMA_BIDIRECTIONAL, 0);
+	dmaext_release_chan(dc->ext);
+	/* no removed() callback can be running or come after the release */
+	if (!from_work)
+		cancel_work_sync(&dc->release_work);
+	kfree(dc);
+}
+
+static void pmem_dma_chan_release_work(struct work_struct *work)
+{
+	struct pmem_dma_chan *dc = container_of(work, struct pmem_dma_chan,
+						release_work);
+	struct pmem_dma_dev *pmem = dc->pmem;
+
+	mutex_lock(&pmem->dma_mutex);
+	if (rcu_access_pointer(pmem->chans[dc->slot]) == dc) {
+		RCU_INIT_POINTER(pmem->chans[dc->slot], NULL);
+		dev_info(pmem->dev, "DMA engine went away: %s released, CPU copies its share\n",
+			 dma_chan_name(dmaext_dma_chan(dc->ext)));
+		pmem_dma_chan_free(dc, true);
+	}
+	mutex_unlock(&pmem->dma_mutex);
+}
+
+static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
+{
+	struct pmem_dma_chan *dc = context;
+
+	schedule_work(&dc->release_work);
+}
+
+/**
+ * pmem_dma_attach_chans() - take DMA channels for the free slots
+ * @pmem: the device
+ *
+ * Prefers channels on the device's NUMA node. Sleeps.
+ *
+ * Return: the number of channels in use afterwards.
+ */
+int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
+{
+	struct dmaext_chan_spec spec = {
+		.node = dev_to_node(pmem->dev),
+		.removed = pmem_dma_chan_removed,
+	};
+	unsigned int i;
+	int used = 0;
+
+	mutex_lock(&pmem->dma_mutex);
+	for (i = 0; i < pmem_dma_nr_chans; i++) {
+		struct pmem_dma_chan *dc;
+
+		if (rcu_access_pointer(pmem->chans[i])) {
+			used++;
+			continue;
+		}
+		dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+		if (!dc)
+			break;
+		spec.context = dc;
+		dc->ext = dmaext_request_chan(&spec);
+		if (IS_ERR(dc->ext)) {
+			kfree(dc);
+			break;
+		}
+		dc->pmem = pmem;
+		dc->slot = i;
+		INIT_WORK(&dc->release_work, pmem_dma_chan_release_work);
+		dc->dma_dev = dmaext_dma_device(dc->ext);
+		dc->pmem_dma = dma_map_resource(dc->dma_dev, pmem->phys_addr,
+						pmem->size, DMA_BIDIRECTIONAL, 0);
+		if (dma_mapping_error(dc->dma_dev, dc->pmem_dma)) {
+			dev_warn(pmem->dev, "%s cannot reach the namespace\n",
+				 dma_chan_name(dmaext_dma_chan(dc->ext)));
+			dmaext_release_chan(dc->ext);
+			kfree(dc);
+			break;
+		}
+		rcu_assign_pointer(pmem->chans[i], dc);
+		dev_info(pmem->dev, "DMA channel %s\n",
+			 dma_chan_name(dmaext_dma_chan(dc->ext)));
+		used++;
+	}
+	mutex_unlock(&pmem->dma_mutex);
+	return used;
+}
+
+/**
+ * pmem_dma_dma_init() - set up the DMA side of a device at probe
+ * @pmem: the device
+ *
+ * Return: 0; running without a DMA engine is not an error.
+ */
+int pmem_dma_dma_init(struct pmem_dma_dev *pmem)
+{
+	mutex_init(&pmem->dma_mutex);
+	pmem->dma_threshold = pmem_dma_threshold_default;
+	/* DDIO may leave DMA writes in the CPU caches unless they persist */
+	pmem->dma_wb_cache = nvdimm_has_cache(pmem->region) > 0;
+	if (pmem_dma_nr_chans && !pmem_dma_attach_chans(pmem))
+		dev_info(pmem->dev, "no DMA engine: CPU copies only (rescan with pmem_dma/dma_rescan)\n");
+	return 0;
+}
+
+/**
+ * pmem_dma_dma_exit() - release every channel; no request is in flight
+ * @pmem: the device
+ */
+void pmem_dma_dma_exit(struct pmem_dma_dev *pmem)
+{
+	unsigned int i;
+
+	mutex_lock(&pmem->dma_mutex);
+	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
+		struct pmem_dma_chan *dc;
+
+		dc = rcu_dereference_protected(pmem->chans[i],
+					       lockdep_is_held(&pmem->dma_mutex));
+		if (!dc)
+			continue;
+		RCU_INIT_POINTER(pmem->chans[i], NULL);
+		pmem_dma_chan_free(dc, false);
+	}
+	mutex_unlock(&pmem->dma_mutex);
+	mutex_destroy(&pmem->dma_mutex);
+}
+
+/**
+ * pmem_dma_abort_all() - abort every DMA request in flight on the device
+ * @pmem: the device
+ *
+ * Their completions redo them with the CPU. Sleeps.
+ */
+void pmem_dma_abort_all(struct pmem_dma_dev *pmem)
+{
+	unsigned int i;
+
+	mutex_lock(&pmem->dma_mutex);
+	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
+		struct pmem_dma_chan *dc;
+
+		dc = rcu_dereference_protected(pmem->chans[i],
+					       lockdep_is_held(&pmem->dma_mutex));
+		if (dc)
+			dmaext_abort(dc->ext);
+	}
+	mutex_unlock(&pmem->dma_mutex);
+}
+
+/**
+ * pmem_dma_submits() - dma_async_issue_pending() calls made for the device
+ * @pmem: the device
+ *
+ * Return: the count, as dma_ext measured it, over all channels ever used.
+ */
+u64 pmem_dma_submits(struct pmem_dma_dev *pmem)
+{
+	struct dmaext_chan_stats st;
+	u64 sum;
+	unsigned int i;
+
+	mutex_lock(&pmem->dma_mutex);
+	sum = pmem->dma_retired_submits;
+	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
+		struct pmem_dma_chan *dc;
+
+		dc = rcu_dereference_protected(pmem->chans[i],
+					       lockdep_is_held(&pmem->dma_mutex));
+		if (!dc)
+			continue;
+		dmaext_get_stats(dc->ext, &st);
+		sum += st.submits;
+	}
+	mutex_unlock(&pmem->dma_mutex);
+	return sum;
+}
+
+/**
+ * pmem_dma_chan_names() - the channels in use, space separated, or "none"
+ * @pmem: the device
+ * @buf: output
+ * @len: size of @buf
+ *
+ * Return: bytes written, without the terminating NUL.
+ */
+size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	mutex_lock(&pmem->dma_mutex);
+	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
+		struct pmem_dma_chan *dc;
+
+		dc = rcu_dereference_protected(pmem->chans[i],
+					       lockdep_is_held(&pmem->dma_mutex));
+		if (dc)
+			n += scnprintf(buf + n, len - n, "%s%s", n ? " " : "",
+				       dma_chan_name(dmaext_dma_chan(dc->ext)));
+	}
+	mutex_unlock(&pmem->dma_mutex);
+	if (!n)
+		n = scnprintf(buf, len, "none");
+	return n;
+}
+
+static void pmem_dma_dma_done(struct dmaext_req *req, int status)
+{
+	struct request *rq = req->context;
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct pmem_dma_dev *pmem = rq->q->queuedata;
+	struct pmem_dma_chan *dc = cmd->dc;
+
+	dma_unmap_sg(dc->dma_dev, cmd->sg, cmd->nents, rq_dma_dir(rq));
+	cmd->dc = NULL;
+	pmem_dma_chan_put(dc);
+
+	if (status) {
+		/* the engine is done with it: redo it with the CPU */
+		this_cpu_add(pmem->stats->dma_errors, 1);
+		this_cpu_add(pmem->stats->dma_fallbacks, 1);
+		cmd->retry = true;
+		queue_work(pmem->slow_wq, &cmd->work);
+		return;
+	}
+	cmd->status = BLK_STS_OK;
+	if (op_is_write(req_op(rq))) {
+		pmem_dma_finish_write(pmem, rq);
+		if (rq->cmd_flags & REQ_FUA)
+			cmd->status = pmem_dma_flush(pmem);
+	}
+	blk_mq_complete_request(rq);
+}
+
+static bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, struct request *rq)
+{
+	if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE)
+		return false;
+	if (blk_rq_bytes(rq) < READ_ONCE(pmem->dma_threshold))
+		return false;
+	/* a flush that sleeps cannot run from a DMA completion */
+	if ((rq->cmd_flags & REQ_FUA) && pmem->flush_may_sleep)
+		return false;
+	/* known bad blocks: the CPU path reports or clears them */
+	return !pmem_dma_range_is_bad(pmem, blk_rq_pos(rq), blk_rq_bytes(rq));
+}
+
+/**
+ * pmem_dma_try_dma() - hand a request to a DMA engine
+ * @pmem: the device
+ * @hctx: the hardware queue, which picks the channel
+ * @rq: the started request
+ *
+ * Never sleeps.
+ *
+ * Return: true when the request was submitted and will complete from the
+ * DMA callback; false when the caller must copy it with the CPU (below
+ * the threshold, no engine, or the engine refused it: that last case is
+ * counted as a fallback).
+ */
+bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
+		      struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct dmaext_req *req = &cmd->ereq;
+	struct pmem_dma_chan *dc;
+	unsigned int bytes = blk_rq_bytes(rq);
+	int nents, mapped;
+
+	if (!pmem_dma_nr_chans || !pmem_dma_wants_dma(pmem, rq))
+		return false;
+
+	rcu_read_lock();
+	dc = rcu_dereference(pmem->chans[hctx->queue_num % pmem_dma_nr_chans]);
+	if (dc)
+		atomic_inc(&dc->users);
+	rcu_read_unlock();
+	if (!dc)
+		return false;
+
+	sg_init_table(cmd->sg, blk_rq_nr_phys_segments(rq));
+	nents = blk_rq_map_sg(rq->q, rq, cmd->sg);
+	mapped = nents ? dma_map_sg(dc->dma_dev, cmd->sg, nents, rq_dma_dir(rq)) : 0;
+	if (!mapped)
+		goto fallback;
+	cmd->nents = nents;
+
+	sg_init_table(&cmd->pmem_sg, 1);
+	sg_dma_address(&cmd->pmem_sg) = dc->pmem_dma +
+		pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq));
+	sg_dma_len(&cmd->pmem_sg) = bytes;
+
+	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);
+	if (op_is_write(req_op(rq))) {
+		req->src = cmd->sg;
+		req->src_nents = mapped;
+		req->dst = &cmd->pmem_sg;
+		req->dst_nents = 1;
+	} else {
+		req->src = &cmd->pmem_sg;
+		req->src_nents = 1;
+		req->dst = cmd->sg;
+		req->dst_nents = mapped;
+	}
+	req->done = pmem_dma_dma_done;
+	req->context = rq;
+	cmd->dc = dc;
+	WRITE_ONCE(cmd->dma, true);
+	if (dmaext_submit(dc->ext, req)) {
+		WRITE_ONCE(cmd->dma, false);
+		cmd->dc = NULL;
+		dma_unmap_sg(dc->dma_dev, cmd->sg, nents, rq_dma_dir(rq));
+		goto fallback;
+	}
+	this_cpu_add(pmem->stats->dma_ios, 1);
+	this_cpu_add(pmem->stats->dma_bytes, bytes);
+	return true;
+
+fallback:
+	pmem_dma_chan_put(dc);
+	this_cpu_add(pmem->stats->dma_fallbacks, 1);
+	return false;
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Reconfiguration under load: dma_threshold changes continuously during a
+# fio verify run, and the DMA engine is removed (unbind + rmmod dma_soft)
+# and reloaded (insmod + dma_rescan) while fio runs. 0 verify errors.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../dma/lib.sh"
+
+[ "$(stat_of dma_channel)" != none ] || fail "no DMA channel"
+fio --eta=never --output=/tmp/fio.log --name=live --filename=/dev/pmem0 \
+	--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bsrange=4k-1M \
+	--size=384M --verify=crc32c --verify_fatal=1 &
+fio_pid=$!
+
+changes=0
+for i in $(seq 1 40); do
+	echo $(( (RANDOM % 8) * 65536 )) > /sys/block/pmem0/pmem_dma/dma_threshold
+	changes=$(( changes + 1 ))
+	if [ "$i" = 15 ]; then
+		echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+		wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
+			fail "channel still in use after the engine went away"
+		rmmod dma_soft
+		note "engine removed under load"
+	fi
+	if [ "$i" = 25 ]; then
+		insmod "$(ext_dir)/dma_soft.ko"
+		echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
+		[ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
+		d_rescan=$(stat_of dma_ios)
+		note "engine reloaded: $(stat_of dma_channel)"
+	fi
+	kill -0 $fio_pid 2>/dev/null || break
+	sleep 0.2 # poll interval between changes
+done
+wait $fio_pid || { cat /tmp/fio.log; fail "fio verify during reconfiguration"; }
+echo 65536 > /sys/block/pmem0/pmem_dma/dma_threshold
+dd if=/dev/zero of=/dev/pmem0 bs=1M count=8 oflag=direct status=none
+[ "$(stat_of dma_ios)" -gt "${d_rescan:?rescan did not happen while fio ran}" ] ||
+	fail "no DMA after the rescan"
+echo "dma-live: $changes threshold changes, engine removed and reloaded under fio, 0 verify errors"

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every writable pmem_dma sysfs file rejects bad values with EINVAL and
+# keeps its value; read-only files refuse writes.
+. "$(dirname "$0")/lib.sh"
+
+d=/sys/block/pmem0/pmem_dma
+rejected=0
+reject() { # file value
+	local before
+	before=$(cat "$d/$1" 2>/dev/null || true)
+	if printf '%s\n' "$2" > "$d/$1" 2>/tmp/err; then
+		fail "$1 accepted '$2'"
+	fi
+	grep -q "Invalid argument" /tmp/err || fail "$1 '$2': $(cat /tmp/err)"
+	[ "$(cat "$d/$1" 2>/dev/null || true)" = "$before" ] || fail "$1 changed after '$2'"
+	rejected=$(( rejected + 1 ))
+}
+
+echo 12345 > $d/dma_threshold
+for v in -1 abc "" 4294967296 99999999999999999999 1.5 "12 34" 0x10 " " 7k; do
+	reject dma_threshold "$v"
+done
+[ "$(cat $d/dma_threshold)" = 12345 ] || fail "dma_threshold lost its value"
+for v in 0 no abc "" 2; do
+	reject dma_rescan "$v"
+done
+echo 1 > $d/dma_rescan || fail "dma_rescan 1"
+for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbacks dma_errors; do
+	before=$(cat $d/$f)
+	if (echo 1 > "$d/$f") 2>/dev/null; then fail "read-only $f accepted a write"; fi
+	[ "$f" = dma_channel ] || [ "$(cat $d/$f)" -ge "$before" ] || fail "$f went backwards"
+	rejected=$(( rejected + 1 ))
+done
+echo 65536 > $d/dma_threshold
+echo "sysfs-badinput: $rejected bad writes rejected, values kept"
