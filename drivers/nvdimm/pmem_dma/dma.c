@@ -29,6 +29,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
+#include <kunit/visibility.h>
 #include "pmem_dma.h"
 
 static void pmem_dma_chan_put(struct pmem_dma_chan *dc)
@@ -286,18 +287,56 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	blk_mq_complete_request(rq);
 }
 
-static bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, struct request *rq)
+/**
+ * pmem_dma_wants_dma() - the dispatch decision for one request
+ * @pmem: the device: its threshold, flush behaviour and bad blocks
+ * @opf: the request's operation and flags
+ * @sector: its first sector
+ * @bytes: its length
+ *
+ * Return: true when the request should go to DMA if a channel is there.
+ */
+VISIBLE_IF_KUNIT bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t opf,
+					 sector_t sector, unsigned int bytes)
 {
-	if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE)
+	enum req_op op = opf & REQ_OP_MASK;
+
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		return false;
-	if (blk_rq_bytes(rq) < READ_ONCE(pmem->dma_threshold))
+	if (bytes < READ_ONCE(pmem->dma_threshold))
 		return false;
 	/* a flush that sleeps cannot run from a DMA completion */
-	if ((rq->cmd_flags & REQ_FUA) && pmem->flush_may_sleep)
+	if ((opf & REQ_FUA) && pmem->flush_may_sleep)
 		return false;
 	/* known bad blocks: the CPU path reports or clears them */
-	return !pmem_dma_range_is_bad(pmem, blk_rq_pos(rq), blk_rq_bytes(rq));
+	return !pmem_dma_range_is_bad(pmem, sector, bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(pmem_dma_wants_dma);
+
+/**
+ * pmem_dma_fill_req() - describe a request's copy for dma_ext
+ * @req: the dma_ext request, initialised
+ * @pmem_sg: one entry, filled in here for the namespace side
+ * @pmem_addr: DMA address of the request's first byte in the namespace
+ * @bytes: length
+ * @sg: the request's pages, DMA-mapped
+ * @nents: mapped entries of @sg
+ * @write: data goes to the namespace
+ */
+VISIBLE_IF_KUNIT void pmem_dma_fill_req(struct dmaext_req *req,
+					struct scatterlist *pmem_sg,
+					dma_addr_t pmem_addr, unsigned int bytes,
+					struct scatterlist *sg, int nents, bool write)
+{
+	sg_init_table(pmem_sg, 1);
+	sg_dma_address(pmem_sg) = pmem_addr;
+	sg_dma_len(pmem_sg) = bytes;
+	req->src = write ? sg : pmem_sg;
+	req->src_nents = write ? nents : 1;
+	req->dst = write ? pmem_sg : sg;
+	req->dst_nents = write ? 1 : nents;
+}
+EXPORT_SYMBOL_IF_KUNIT(pmem_dma_fill_req);
 
 /**
  * pmem_dma_try_dma() - hand a request to a DMA engine
@@ -321,7 +360,8 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	unsigned int bytes = blk_rq_bytes(rq);
 	int nents, mapped;
 
-	if (!pmem_dma_nr_chans || !pmem_dma_wants_dma(pmem, rq))
+	if (!pmem_dma_nr_chans ||
+	    !pmem_dma_wants_dma(pmem, rq->cmd_flags, blk_rq_pos(rq), bytes))
 		return false;
 
 	rcu_read_lock();
@@ -339,23 +379,10 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 		goto fallback;
 	cmd->nents = nents;
 
-	sg_init_table(&cmd->pmem_sg, 1);
-	sg_dma_address(&cmd->pmem_sg) = dc->pmem_dma +
-		pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq));
-	sg_dma_len(&cmd->pmem_sg) = bytes;
-
 	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);
-	if (op_is_write(req_op(rq))) {
-		req->src = cmd->sg;
-		req->src_nents = mapped;
-		req->dst = &cmd->pmem_sg;
-		req->dst_nents = 1;
-	} else {
-		req->src = &cmd->pmem_sg;
-		req->src_nents = 1;
-		req->dst = cmd->sg;
-		req->dst_nents = mapped;
-	}
+	pmem_dma_fill_req(req, &cmd->pmem_sg,
+			  dc->pmem_dma + pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
+			  bytes, cmd->sg, mapped, op_is_write(req_op(rq)));
 	req->done = pmem_dma_dma_done;
 	req->context = rq;
 	cmd->dc = dc;

@@ -171,6 +171,13 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 void pmem_dma_abort_all(struct pmem_dma_dev *pmem);
 u64 pmem_dma_submits(struct pmem_dma_dev *pmem);
 size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t opf,
+			sector_t sector, unsigned int bytes);
+void pmem_dma_fill_req(struct dmaext_req *req, struct scatterlist *pmem_sg,
+		       dma_addr_t pmem_addr, unsigned int bytes,
+		       struct scatterlist *sg, int nents, bool write);
+#endif
 
 /* dax.c */
 extern const struct dev_pagemap_ops pmem_dma_pagemap_ops;
