@@ -32,6 +32,14 @@
 #include <kunit/visibility.h>
 #include "pmem_dma.h"
 
+/* The channel in slot @i, for a caller that holds dma_mutex. */
+static struct pmem_dma_chan *pmem_dma_chan_locked(struct pmem_dma_dev *pmem,
+						  unsigned int i)
+{
+	return rcu_dereference_protected(pmem->chans[i],
+					 lockdep_is_held(&pmem->dma_mutex));
+}
+
 static void pmem_dma_chan_put(struct pmem_dma_chan *dc)
 {
 	if (atomic_dec_and_test(&dc->users))
@@ -167,10 +175,8 @@ void pmem_dma_dma_exit(struct pmem_dma_dev *pmem)
 
 	mutex_lock(&pmem->dma_mutex);
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
-		struct pmem_dma_chan *dc;
+		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
 
-		dc = rcu_dereference_protected(pmem->chans[i],
-					       lockdep_is_held(&pmem->dma_mutex));
 		if (!dc)
 			continue;
 		RCU_INIT_POINTER(pmem->chans[i], NULL);
@@ -192,10 +198,8 @@ void pmem_dma_abort_all(struct pmem_dma_dev *pmem)
 
 	mutex_lock(&pmem->dma_mutex);
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
-		struct pmem_dma_chan *dc;
+		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
 
-		dc = rcu_dereference_protected(pmem->chans[i],
-					       lockdep_is_held(&pmem->dma_mutex));
 		if (dc)
 			dmaext_abort(dc->ext);
 	}
@@ -217,10 +221,8 @@ u64 pmem_dma_submits(struct pmem_dma_dev *pmem)
 	mutex_lock(&pmem->dma_mutex);
 	sum = pmem->dma_retired_submits;
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
-		struct pmem_dma_chan *dc;
+		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
 
-		dc = rcu_dereference_protected(pmem->chans[i],
-					       lockdep_is_held(&pmem->dma_mutex));
 		if (!dc)
 			continue;
 		dmaext_get_stats(dc->ext, &st);
@@ -245,10 +247,8 @@ size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len)
 
 	mutex_lock(&pmem->dma_mutex);
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
-		struct pmem_dma_chan *dc;
+		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
 
-		dc = rcu_dereference_protected(pmem->chans[i],
-					       lockdep_is_held(&pmem->dma_mutex));
 		if (dc)
 			n += scnprintf(buf + n, len - n, "%s%s", n ? " " : "",
 				       dma_chan_name(dmaext_dma_chan(dc->ext)));
