@@ -237,6 +237,9 @@ static int pmem_dma_attach_disk(struct device *dev,
 		lim.features |= BLK_FEAT_FUA;
 	if (nd_pfn || pmem_should_map_pages(dev))
 		lim.features |= BLK_FEAT_DAX;
+	/* accept PCI P2P pages: the DMA path maps them, the CPU can copy them */
+	if (IS_ENABLED(CONFIG_PCI_P2PDMA))
+		lim.features |= BLK_FEAT_PCI_P2PDMA;
 
 	if (!devm_request_mem_region(dev, res->start, resource_size(res),
 				     dev_name(&ndns->dev))) {

@@ -266,7 +266,7 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 	struct pmem_dma_chan *dc = cmd->dc;
 
-	dma_unmap_sg(dc->dma_dev, cmd->sg, cmd->nents, rq_dma_dir(rq));
+	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
 	cmd->dc = NULL;
 	pmem_dma_chan_put(dc);
 
@@ -293,17 +293,18 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
  * @opf: the request's operation and flags
  * @sector: its first sector
  * @bytes: its length
+ * @p2p: some of its pages are PCI P2P memory: DMA whatever the size
  *
  * Return: true when the request should go to DMA if a channel is there.
  */
 VISIBLE_IF_KUNIT bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t opf,
-					 sector_t sector, unsigned int bytes)
+					 sector_t sector, unsigned int bytes, bool p2p)
 {
 	enum req_op op = opf & REQ_OP_MASK;
 
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		return false;
-	if (bytes < READ_ONCE(pmem->dma_threshold))
+	if (!p2p && bytes < READ_ONCE(pmem->dma_threshold))
 		return false;
 	/* a flush that sleeps cannot run from a DMA completion */
 	if ((opf & REQ_FUA) && pmem->flush_may_sleep)
@@ -358,10 +359,10 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	struct dmaext_req *req = &cmd->ereq;
 	struct pmem_dma_chan *dc;
 	unsigned int bytes = blk_rq_bytes(rq);
-	int nents, mapped;
+	int nents;
 
 	if (!pmem_dma_nr_chans ||
-	    !pmem_dma_wants_dma(pmem, rq->cmd_flags, blk_rq_pos(rq), bytes))
+	    !pmem_dma_wants_dma(pmem, rq->cmd_flags, blk_rq_pos(rq), bytes, cmd->p2p))
 		return false;
 
 	rcu_read_lock();
@@ -374,15 +375,17 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 
 	sg_init_table(cmd->sg, blk_rq_nr_phys_segments(rq));
 	nents = blk_rq_map_sg(rq->q, rq, cmd->sg);
-	mapped = nents ? dma_map_sg(dc->dma_dev, cmd->sg, nents, rq_dma_dir(rq)) : 0;
-	if (!mapped)
-		goto fallback;
 	cmd->nents = nents;
+	cmd->sgt.sgl = cmd->sg;
+	cmd->sgt.orig_nents = nents;
+	/* fails with -EREMOTEIO when the engine cannot reach P2P pages */
+	if (!nents || dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
+		goto fallback;
 
 	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);
 	pmem_dma_fill_req(req, &cmd->pmem_sg,
 			  dc->pmem_dma + pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
-			  bytes, cmd->sg, mapped, op_is_write(req_op(rq)));
+			  bytes, cmd->sg, cmd->sgt.nents, op_is_write(req_op(rq)));
 	req->done = pmem_dma_dma_done;
 	req->context = rq;
 	cmd->dc = dc;
@@ -390,11 +393,13 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	if (dmaext_submit(dc->ext, req)) {
 		WRITE_ONCE(cmd->dma, false);
 		cmd->dc = NULL;
-		dma_unmap_sg(dc->dma_dev, cmd->sg, nents, rq_dma_dir(rq));
+		dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
 		goto fallback;
 	}
 	this_cpu_add(pmem->stats->dma_ios, 1);
 	this_cpu_add(pmem->stats->dma_bytes, bytes);
+	if (cmd->p2p)
+		this_cpu_add(pmem->stats->p2p_dma_ios, 1);
 	return true;
 
 fallback:

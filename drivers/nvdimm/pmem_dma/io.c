@@ -20,6 +20,7 @@
 #include <linux/blk-mq.h>
 #include <linux/highmem.h>
 #include <linux/libnvdimm.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/set_memory.h>
 #include <linux/string.h>
@@ -276,11 +277,37 @@ static bool pmem_dma_flush_may_sleep(struct pmem_dma_dev *pmem,
 static void pmem_dma_end_cpu(struct pmem_dma_dev *pmem, struct request *rq,
 			     blk_status_t sts, bool count)
 {
-	if (count && !sts && req_op(rq) != REQ_OP_FLUSH) {
-		this_cpu_add(pmem->stats->cpu_ios, 1);
-		this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (!sts && req_op(rq) != REQ_OP_FLUSH) {
+		if (count) {
+			this_cpu_add(pmem->stats->cpu_ios, 1);
+			this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
+		}
+		if (cmd->p2p)
+			this_cpu_add(pmem->stats->p2p_cpu_ios, 1);
 	}
 	blk_mq_end_request(rq, sts);
+}
+
+/*
+ * Whether any page of @rq is PCI peer-to-peer memory (a BAR). The CPU
+ * path copies such pages correctly too (kmap gives their uncached kernel
+ * mapping), only slowly; the DMA path maps them with the P2P-aware
+ * dma_map_sgtable(). Requests mixing P2P and ordinary pages are handled
+ * as one request either way.
+ */
+static bool pmem_dma_rq_has_p2p(struct request *rq)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || !blk_rq_nr_phys_segments(rq))
+		return false;
+	rq_for_each_bvec(bv, rq, iter)
+		if (is_pci_p2pdma_page(bv.bv_page))
+			return true;
+	return false;
 }
 
 static void pmem_dma_slow_work(struct work_struct *work)
@@ -328,6 +355,7 @@ static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	cmd->dma = false;
 	cmd->retry = false;
+	cmd->p2p = pmem_dma_rq_has_p2p(rq);
 	blk_mq_start_request(rq);
 	if (pmem_dma_try_dma(pmem, hctx, rq))
 		return BLK_STS_OK;

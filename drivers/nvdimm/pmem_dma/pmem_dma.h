@@ -37,6 +37,8 @@ struct pmem_dma_stats {
 	u64 dma_bytes;
 	u64 dma_fallbacks;	/* meant for DMA, served by the CPU */
 	u64 dma_errors;		/* DMA requests the engine failed or aborted */
+	u64 p2p_dma_ios;	/* requests with PCI P2P pages copied by DMA */
+	u64 p2p_cpu_ios;	/* ... copied by the CPU: no engine reaches them */
 };
 
 /*
@@ -112,10 +114,12 @@ struct pmem_dma_dev {
  * @dc: the channel a DMA request is on, until its completion
  * @dma: the request went to DMA (for the timeout handler)
  * @retry: a failed DMA request being redone by the CPU
+ * @p2p: some of the request's pages are PCI peer-to-peer memory
  * @status: result handed from the DMA completion to ->complete
  * @nents: entries of @sg passed to dma_map_sg()
  * @pmem_sg: the namespace side of the copy
  * @sg: the request's pages
+ * @sgt: @sg as a table, for dma_map_sgtable()
  * @ereq: the dma_ext request; must stay last (variable size)
  */
 struct pmem_dma_cmd {
@@ -123,10 +127,12 @@ struct pmem_dma_cmd {
 	struct pmem_dma_chan *dc;
 	bool dma;
 	bool retry;
+	bool p2p;
 	blk_status_t status;
 	int nents;
 	struct scatterlist pmem_sg;
 	struct scatterlist sg[PMEM_DMA_MAX_SEGMENTS];
+	struct sg_table sgt;
 	struct dmaext_req ereq;
 };
 
@@ -173,7 +179,7 @@ u64 pmem_dma_submits(struct pmem_dma_dev *pmem);
 size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len);
 #if IS_ENABLED(CONFIG_KUNIT)
 bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t opf,
-			sector_t sector, unsigned int bytes);
+			sector_t sector, unsigned int bytes, bool p2p);
 void pmem_dma_fill_req(struct dmaext_req *req, struct scatterlist *pmem_sg,
 		       dma_addr_t pmem_addr, unsigned int bytes,
 		       struct scatterlist *sg, int nents, bool write);

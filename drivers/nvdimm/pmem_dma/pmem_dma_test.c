@@ -19,23 +19,28 @@ struct dispatch_case {
 	unsigned int threshold;
 	bool flush_may_sleep;
 	bool bad;		/* sectors 8..15 are bad; the request starts at 0 */
+	bool p2p;
 	bool want;
 };
 
 static const struct dispatch_case dispatch_cases[] = {
-	{ "write at threshold", REQ_OP_WRITE, 65536, 65536, false, false, true },
-	{ "write below threshold", REQ_OP_WRITE, 65024, 65536, false, false, false },
-	{ "read above threshold", REQ_OP_READ, SZ_1M, 65536, false, false, true },
-	{ "threshold 0 takes 512 B", REQ_OP_READ, 512, 0, false, false, true },
-	{ "cpu-only threshold", REQ_OP_WRITE, SZ_1M, UINT_MAX, false, false, false },
-	{ "flush never", REQ_OP_FLUSH, 0, 0, false, false, false },
-	{ "discard never", REQ_OP_DISCARD, SZ_1M, 0, false, false, false },
-	{ "FUA write, sync flush", REQ_OP_WRITE | REQ_FUA, SZ_1M, 0, false, false, true },
-	{ "FUA write, sleeping flush", REQ_OP_WRITE | REQ_FUA, SZ_1M, 0, true, false, false },
-	{ "plain write, sleeping flush", REQ_OP_WRITE, SZ_1M, 0, true, false, true },
-	{ "read over bad blocks", REQ_OP_READ, 8192, 0, false, true, false },
-	{ "write over bad blocks", REQ_OP_WRITE, 8192, 0, false, true, false },
-	{ "read before bad blocks", REQ_OP_READ, 4096, 0, false, true, true },
+	{ "write at threshold", REQ_OP_WRITE, 65536, 65536, false, false, false, true },
+	{ "write below threshold", REQ_OP_WRITE, 65024, 65536, false, false, false, false },
+	{ "read above threshold", REQ_OP_READ, SZ_1M, 65536, false, false, false, true },
+	{ "threshold 0 takes 512 B", REQ_OP_READ, 512, 0, false, false, false, true },
+	{ "cpu-only threshold", REQ_OP_WRITE, SZ_1M, UINT_MAX, false, false, false, false },
+	{ "flush never", REQ_OP_FLUSH, 0, 0, false, false, false, false },
+	{ "discard never", REQ_OP_DISCARD, SZ_1M, 0, false, false, false, false },
+	{ "FUA write, sync flush", REQ_OP_WRITE | REQ_FUA, SZ_1M, 0, false, false, false, true },
+	{ "FUA write, sleeping flush", REQ_OP_WRITE | REQ_FUA, SZ_1M, 0, true, false, false, false },
+	{ "plain write, sleeping flush", REQ_OP_WRITE, SZ_1M, 0, true, false, false, true },
+	{ "read over bad blocks", REQ_OP_READ, 8192, 0, false, true, false, false },
+	{ "write over bad blocks", REQ_OP_WRITE, 8192, 0, false, true, false, false },
+	{ "read before bad blocks", REQ_OP_READ, 4096, 0, false, true, false, true },
+	{ "P2P below threshold", REQ_OP_WRITE, 4096, 65536, false, false, true, true },
+	{ "P2P with cpu-only threshold", REQ_OP_READ, 512, UINT_MAX, false, false, true, true },
+	{ "P2P over bad blocks", REQ_OP_READ, 8192, 0, false, true, true, false },
+	{ "P2P flush never", REQ_OP_FLUSH, 0, 0, false, false, true, false },
 };
 
 static void dispatch_case_desc(const struct dispatch_case *c, char *desc)
@@ -62,7 +67,8 @@ static void pmem_dma_dispatch_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, badblocks_set(&pmem->bb, 8, 8, 1), 0);
 	pmem->dma_threshold = c->threshold;
 	pmem->flush_may_sleep = c->flush_may_sleep;
-	KUNIT_EXPECT_EQ(test, pmem_dma_wants_dma(pmem, c->opf, 0, c->bytes), c->want);
+	KUNIT_EXPECT_EQ(test, pmem_dma_wants_dma(pmem, c->opf, 0, c->bytes, c->p2p),
+			c->want);
 }
 
 /*

@@ -6,7 +6,8 @@
  * dma_channel     ro  DMA channels in use, or "none"
  * dma_rescan      wo  "1": look for DMA engines loaded since
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
- * dma_errors      ro  counters (see README.md)
+ * dma_errors, p2p_dma_ios, p2p_cpu_ios
+ *                 ro  counters (see README.md)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -76,6 +77,20 @@ static ssize_t dma_errors_show(struct device *dev, struct device_attribute *attr
 }
 static DEVICE_ATTR_RO(dma_errors);
 
+static ssize_t p2p_dma_ios_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, p2p_dma_ios);
+}
+static DEVICE_ATTR_RO(p2p_dma_ios);
+
+static ssize_t p2p_cpu_ios_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return PMEM_DMA_STAT_SHOW(dev, buf, p2p_cpu_ios);
+}
+static DEVICE_ATTR_RO(p2p_cpu_ios);
+
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
 {
@@ -137,6 +152,8 @@ static struct attribute *pmem_dma_attrs[] = {
 	&dev_attr_dma_submits.attr,
 	&dev_attr_dma_fallbacks.attr,
 	&dev_attr_dma_errors.attr,
+	&dev_attr_p2p_dma_ios.attr,
+	&dev_attr_p2p_cpu_ios.attr,
 	NULL,
 };
 
