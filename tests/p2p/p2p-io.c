@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +32,13 @@ struct opts {
 	int to_cmb, from_cmb;
 };
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
-	fprintf(f,
-		"usage: p2p-io --dev /dev/pmemN [--p2pmem BDF] [--size BYTES] [--offset BYTES]\n"
-		"              [--iterations N] [--direction to-cmb|from-cmb|both]\n"
-		"Sizes take K, M and G suffixes. Defaults: 1M at offset 0, 4 iterations, both.\n");
+	fputs("usage: p2p-io --dev /dev/pmemN [--p2pmem BDF] [--size BYTES]\n"
+	      "              [--offset BYTES] [--iterations N]\n"
+	      "              [--direction to-cmb|from-cmb|both]\n"
+	      "Sizes take K, M and G suffixes.\n"
+	      "Defaults: 1M at offset 0, 4 iterations, both directions.\n", f);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -50,13 +50,16 @@ static int parse_size(const char *s, size_t *out)
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return -1;
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
+	if (*end == 'G' || *end == 'g')
+		v <<= 30;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20;
+	else if (*end == 'K' || *end == 'k')
+		v <<= 10;
+	else if (*end)
+		return -1;
+	if (*end)
+		end++;
 	if (*end)
 		return -1;
 	*out = v;
@@ -69,7 +72,8 @@ static char *find_p2pmem(const char *bdf)
 	glob_t g;
 
 	if (bdf) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate", bdf);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate",
+			 bdf);
 		return path;
 	}
 	if (glob("/sys/bus/pci/devices/*/p2pmem/allocate", 0, NULL, &g) || !g.gl_pathc)
@@ -87,9 +91,9 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void fill(uint8_t *p, size_t n, unsigned int seed)
+static void fill(unsigned char *p, size_t n, unsigned int seed)
 {
-	uint32_t x = seed * 2654435761u + 1;
+	unsigned int x = seed * 2654435761u + 1;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -118,7 +122,8 @@ static int io_all(int fd, void *buf, size_t n, off_t off, int write)
 	return 0;
 }
 
-static size_t first_diff(const uint8_t *a, const volatile uint8_t *b, size_t n)
+/* @b may be uncached BAR memory: compared byte by byte, no vector loads */
+static size_t first_diff(const unsigned char *a, const unsigned char *b, size_t n)
 {
 	size_t i;
 
@@ -142,7 +147,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { .size = 1 << 20, .iterations = 4, .to_cmb = 1, .from_cmb = 1 };
 	double t_to = 0, t_from = 0, t;
-	uint8_t *host, *p2p;
+	unsigned char *host, *p2p;
 	size_t off_sz, bad;
 	char *path;
 	int c, fd, pfd;
@@ -150,8 +155,12 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:p:s:o:i:D:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.dev = optarg; break;
-		case 'p': o.p2pmem = optarg; break;
+		case 'd':
+			o.dev = optarg;
+			break;
+		case 'p':
+			o.p2pmem = optarg;
+			break;
 		case 's':
 			if (parse_size(optarg, &o.size) || !o.size) {
 				fprintf(stderr, "p2p-io: bad --size %s\n", optarg);
@@ -165,7 +174,9 @@ int main(int argc, char **argv)
 			}
 			o.offset = off_sz;
 			break;
-		case 'i': o.iterations = strtoul(optarg, NULL, 0); break;
+		case 'i':
+			o.iterations = strtoul(optarg, NULL, 0);
+			break;
 		case 'D':
 			o.to_cmb = !strcmp(optarg, "to-cmb") || !strcmp(optarg, "both");
 			o.from_cmb = !strcmp(optarg, "from-cmb") || !strcmp(optarg, "both");
@@ -174,12 +185,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		default:
+			print_help(stderr);
+			return 2;
 		}
 	}
 	if (!o.dev || optind != argc || !o.iterations) {
-		usage(stderr);
+		print_help(stderr);
 		return 2;
 	}
 	path = find_p2pmem(o.p2pmem);
@@ -194,7 +209,8 @@ int main(int argc, char **argv)
 	}
 	p2p = mmap(NULL, o.size, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0);
 	if (p2p == MAP_FAILED) {
-		fprintf(stderr, "p2p-io: mmap %zu bytes of %s: %s\n", o.size, path, strerror(errno));
+		fprintf(stderr, "p2p-io: mmap %zu bytes of %s: %s\n", o.size, path,
+			strerror(errno));
 		return 2;
 	}
 	fd = open(o.dev, O_RDWR | O_DIRECT);
@@ -209,7 +225,7 @@ int main(int argc, char **argv)
 
 	for (it = 0; it < o.iterations; it++) {
 		if (o.from_cmb) {
-			uint8_t *want = malloc(o.size);
+			unsigned char *want = malloc(o.size);
 
 			if (!want)
 				return 2;
@@ -225,7 +241,8 @@ int main(int argc, char **argv)
 			bad = first_diff(want, host, o.size);
 			free(want);
 			if (bad < o.size) {
-				fprintf(stderr, "p2p-io: from-cmb iteration %u: mismatch at byte %zu\n", it, bad);
+				fprintf(stderr, "p2p-io: from-cmb iteration %u: byte %zu differs\n",
+					it, bad);
 				return 1;
 			}
 		}
@@ -240,7 +257,8 @@ int main(int argc, char **argv)
 			t_to += now() - t;
 			bad = first_diff(host, p2p, o.size);
 			if (bad < o.size) {
-				fprintf(stderr, "p2p-io: to-cmb iteration %u: mismatch at byte %zu\n", it, bad);
+				fprintf(stderr, "p2p-io: to-cmb iteration %u: byte %zu differs\n",
+					it, bad);
 				return 1;
 			}
 		}
