@@ -8,6 +8,7 @@
 #   make lint            checkpatch --strict, W=1 and sparse builds
 #   make install         install modules and modprobe.d file on this host
 #   make kernel          build (or find cached) the test kernel
+#   make bench           benchmark in the test VM (QUICK=1 for the subset)
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -23,7 +24,7 @@ BUILD = $(REPO)/build/$(KREL)
 
 SOURCES := Kbuild $(shell cd $(REPO) && find drivers -name '*.[ch]' -o -name Kbuild)
 
-.PHONY: all modules lint check demo install kernel clean deps
+.PHONY: all modules lint check demo install kernel clean deps bench
 
 all: modules
 
@@ -49,6 +50,10 @@ check:
 
 demo:
 	$(REPO)/tests/demo
+
+bench:
+	$(REPO)/tests/deps
+	$(REPO)/bench/run $(if $(QUICK),--quick)
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/src KSRC=$(KSRC) INSTALL_MOD_DIR=extra modules_install
