@@ -14,7 +14,7 @@ wait_for() {
 	until "$@"; do
 		t=$(( t - 1 ))
 		[ $t -gt 0 ] || return 1
-		sleep 0.1
+		sleep 0.1 # poll interval
 	done
 }
 
