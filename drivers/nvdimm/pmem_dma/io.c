@@ -279,11 +279,10 @@ static void pmem_dma_end_cpu(struct pmem_dma_dev *pmem, struct request *rq,
 {
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	if (!sts && req_op(rq) != REQ_OP_FLUSH) {
-		if (count) {
-			this_cpu_add(pmem->stats->cpu_ios, 1);
-			this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
-		}
+	/* a DMA request redone here stays counted as DMA, P2P ones too */
+	if (count && !sts && req_op(rq) != REQ_OP_FLUSH) {
+		this_cpu_add(pmem->stats->cpu_ios, 1);
+		this_cpu_add(pmem->stats->cpu_bytes, blk_rq_bytes(rq));
 		if (cmd->p2p)
 			this_cpu_add(pmem->stats->p2p_cpu_ios, 1);
 	}
