@@ -21,8 +21,16 @@ static struct pmem_dma_dev *to_pmem_dma(struct device *dev)
 	return dev_to_disk(dev)->private_data;
 }
 
-static ssize_t pmem_dma_stat_show(struct device *dev, char *buf, size_t field)
+/* A counter file: which field of struct pmem_dma_stats it sums. */
+struct pmem_dma_stat_attr {
+	struct device_attribute attr;
+	size_t field;
+};
+
+static ssize_t pmem_dma_stat_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
 {
+	size_t field = container_of(attr, struct pmem_dma_stat_attr, attr)->field;
 	struct pmem_dma_dev *pmem = to_pmem_dma(dev);
 	u64 sum = 0;
 	int cpu;
@@ -32,64 +40,24 @@ static ssize_t pmem_dma_stat_show(struct device *dev, char *buf, size_t field)
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
-#define PMEM_DMA_STAT_SHOW(dev, buf, name) \
-	pmem_dma_stat_show(dev, buf, offsetof(struct pmem_dma_stats, name))
-
-static ssize_t cpu_ios_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, cpu_ios);
+#define PMEM_DMA_STAT(_name, _field) { \
+	.attr = __ATTR(_name, 0444, pmem_dma_stat_show, NULL), \
+	.field = offsetof(struct pmem_dma_stats, _field), \
 }
-static DEVICE_ATTR_RO(cpu_ios);
 
-static ssize_t cpu_bytes_show(struct device *dev, struct device_attribute *attr,
-			      char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, cpu_bytes);
-}
-static DEVICE_ATTR_RO(cpu_bytes);
+static struct pmem_dma_stat_attr pmem_dma_stat_attrs[] = {
+	PMEM_DMA_STAT(cpu_ios, cpu_ios),
+	PMEM_DMA_STAT(cpu_bytes, cpu_bytes),
+	PMEM_DMA_STAT(dma_ios, dma_ios),
+	PMEM_DMA_STAT(dma_bytes, dma_bytes),
+	PMEM_DMA_STAT(dma_fallbacks, dma_fallbacks),
+	PMEM_DMA_STAT(dma_errors, dma_errors),
+	PMEM_DMA_STAT(p2p_dma_ios, p2p_dma_ios),
+	PMEM_DMA_STAT(p2p_cpu_ios, p2p_cpu_ios),
+};
 
-static ssize_t dma_ios_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, dma_ios);
-}
-static DEVICE_ATTR_RO(dma_ios);
-
-static ssize_t dma_bytes_show(struct device *dev, struct device_attribute *attr,
-			      char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, dma_bytes);
-}
-static DEVICE_ATTR_RO(dma_bytes);
-
-static ssize_t dma_fallbacks_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, dma_fallbacks);
-}
-static DEVICE_ATTR_RO(dma_fallbacks);
-
-static ssize_t dma_errors_show(struct device *dev, struct device_attribute *attr,
-			       char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, dma_errors);
-}
-static DEVICE_ATTR_RO(dma_errors);
-
-static ssize_t p2p_dma_ios_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, p2p_dma_ios);
-}
-static DEVICE_ATTR_RO(p2p_dma_ios);
-
-static ssize_t p2p_cpu_ios_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
-{
-	return PMEM_DMA_STAT_SHOW(dev, buf, p2p_cpu_ios);
-}
-static DEVICE_ATTR_RO(p2p_cpu_ios);
+/* pmem_dma_attrs[] below lists each of them */
+static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 8);
 
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
@@ -145,15 +113,15 @@ static struct attribute *pmem_dma_attrs[] = {
 	&dev_attr_dma_threshold.attr,
 	&dev_attr_dma_channel.attr,
 	&dev_attr_dma_rescan.attr,
-	&dev_attr_cpu_ios.attr,
-	&dev_attr_cpu_bytes.attr,
-	&dev_attr_dma_ios.attr,
-	&dev_attr_dma_bytes.attr,
 	&dev_attr_dma_submits.attr,
-	&dev_attr_dma_fallbacks.attr,
-	&dev_attr_dma_errors.attr,
-	&dev_attr_p2p_dma_ios.attr,
-	&dev_attr_p2p_cpu_ios.attr,
+	&pmem_dma_stat_attrs[0].attr.attr,
+	&pmem_dma_stat_attrs[1].attr.attr,
+	&pmem_dma_stat_attrs[2].attr.attr,
+	&pmem_dma_stat_attrs[3].attr.attr,
+	&pmem_dma_stat_attrs[4].attr.attr,
+	&pmem_dma_stat_attrs[5].attr.attr,
+	&pmem_dma_stat_attrs[6].attr.attr,
+	&pmem_dma_stat_attrs[7].attr.attr,
 	NULL,
 };
 
