@@ -33,7 +33,8 @@ insmod "$ko" queue_depth=64 hw_queues=1
 [ "$(cat /sys/module/pmem_dma/parameters/hw_queues)" = 1 ] || fail "hw_queues not taken"
 rmmod pmem_dma
 
-if [ -w /sys/kernel/debug/kmemleak ]; then
+# kmemleak is built in but off unless booted with kmemleak=on
+if [ -w /sys/kernel/debug/kmemleak ] && echo scan 2>/dev/null > /sys/kernel/debug/kmemleak; then
 	for i in 1 2 3; do insmod "$ko"; rmmod pmem_dma; done
 	echo clear > /sys/kernel/debug/kmemleak
 	for i in 1 2 3; do insmod "$ko" queue_depth=0 2>/dev/null || true; done

@@ -31,88 +31,72 @@ unsigned int pmem_dma_threshold_default = SZ_64K;
 unsigned int pmem_dma_nr_chans = 1;
 unsigned int pmem_dma_timeout_ms = 30000;
 
-static int pmem_dma_param_set_range(const char *val,
-				    const struct kernel_param *kp,
-				    unsigned int min, unsigned int max)
+/* A read-only unsigned module parameter with the range it must be in. */
+struct pmem_dma_uint_param {
+	unsigned int *val;
+	unsigned int min;
+	unsigned int max;	/* 0: nr_cpu_ids */
+};
+
+static int pmem_dma_param_set(const char *val, const struct kernel_param *kp)
 {
+	const struct pmem_dma_uint_param *p = kp->arg;
+	unsigned int max = p->max ?: nr_cpu_ids;
 	unsigned int v;
 
-	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+	if (kstrtouint(val, 0, &v) || v < p->min || v > max) {
 		pr_err("%s=%s: expected an integer in %u..%u\n",
-		       kp->name, val, min, max);
+		       kp->name, val, p->min, max);
 		return -EINVAL;
 	}
-	*(unsigned int *)kp->arg = v;
+	*p->val = v;
 	return 0;
 }
 
-static int pmem_dma_set_queue_depth(const char *val,
-				    const struct kernel_param *kp)
+static int pmem_dma_param_get(char *buf, const struct kernel_param *kp)
 {
-	return pmem_dma_param_set_range(val, kp, 1, BLK_MQ_MAX_DEPTH);
+	const struct pmem_dma_uint_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", *p->val);
 }
 
-static int pmem_dma_set_hw_queues(const char *val,
-				  const struct kernel_param *kp)
-{
-	return pmem_dma_param_set_range(val, kp, 0, nr_cpu_ids);
-}
-
-static int pmem_dma_set_nr_chans(const char *val, const struct kernel_param *kp)
-{
-	return pmem_dma_param_set_range(val, kp, 0, PMEM_DMA_MAX_CHANS);
-}
-
-static int pmem_dma_set_timeout(const char *val, const struct kernel_param *kp)
-{
-	return pmem_dma_param_set_range(val, kp, 100, 600000);
-}
-
-static int pmem_dma_set_threshold(const char *val, const struct kernel_param *kp)
-{
-	return pmem_dma_param_set_range(val, kp, 0, UINT_MAX);
-}
-
-static const struct kernel_param_ops pmem_dma_nr_chans_ops = {
-	.set = pmem_dma_set_nr_chans,
-	.get = param_get_uint,
+static const struct kernel_param_ops pmem_dma_uint_ops = {
+	.set = pmem_dma_param_set,
+	.get = pmem_dma_param_get,
 };
 
-static const struct kernel_param_ops pmem_dma_timeout_ops = {
-	.set = pmem_dma_set_timeout,
-	.get = param_get_uint,
+static struct pmem_dma_uint_param pmem_dma_queue_depth_param = {
+	&pmem_dma_queue_depth, 1, BLK_MQ_MAX_DEPTH,
 };
-
-static const struct kernel_param_ops pmem_dma_threshold_ops = {
-	.set = pmem_dma_set_threshold,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops pmem_dma_queue_depth_ops = {
-	.set = pmem_dma_set_queue_depth,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops pmem_dma_hw_queues_ops = {
-	.set = pmem_dma_set_hw_queues,
-	.get = param_get_uint,
-};
-
-module_param_cb(queue_depth, &pmem_dma_queue_depth_ops,
-		&pmem_dma_queue_depth, 0444);
+module_param_cb(queue_depth, &pmem_dma_uint_ops, &pmem_dma_queue_depth_param, 0444);
 MODULE_PARM_DESC(queue_depth,
 		 "Requests per hardware queue, 1..10240 (default 128)");
-module_param_cb(hw_queues, &pmem_dma_hw_queues_ops, &pmem_dma_hw_queues, 0444);
+
+static struct pmem_dma_uint_param pmem_dma_hw_queues_param = {
+	&pmem_dma_hw_queues, 0, 0,
+};
+module_param_cb(hw_queues, &pmem_dma_uint_ops, &pmem_dma_hw_queues_param, 0444);
 MODULE_PARM_DESC(hw_queues,
 		 "Hardware queues per disk, 0 = one per CPU (default 0)");
-module_param_cb(dma_threshold, &pmem_dma_threshold_ops,
-		&pmem_dma_threshold_default, 0444);
+
+static struct pmem_dma_uint_param pmem_dma_threshold_param = {
+	&pmem_dma_threshold_default, 0, UINT_MAX,
+};
+module_param_cb(dma_threshold, &pmem_dma_uint_ops, &pmem_dma_threshold_param, 0444);
 MODULE_PARM_DESC(dma_threshold,
 		 "Initial per-disk dma_threshold in bytes: requests this large go to DMA (default 65536)");
-module_param_cb(dma_channels, &pmem_dma_nr_chans_ops, &pmem_dma_nr_chans, 0444);
+
+static struct pmem_dma_uint_param pmem_dma_nr_chans_param = {
+	&pmem_dma_nr_chans, 0, PMEM_DMA_MAX_CHANS,
+};
+module_param_cb(dma_channels, &pmem_dma_uint_ops, &pmem_dma_nr_chans_param, 0444);
 MODULE_PARM_DESC(dma_channels,
 		 "DMA channels per disk, 0..8, 0 = CPU only (default 1)");
-module_param_cb(timeout_ms, &pmem_dma_timeout_ops, &pmem_dma_timeout_ms, 0444);
+
+static struct pmem_dma_uint_param pmem_dma_timeout_param = {
+	&pmem_dma_timeout_ms, 100, 600000,
+};
+module_param_cb(timeout_ms, &pmem_dma_uint_ops, &pmem_dma_timeout_param, 0444);
 MODULE_PARM_DESC(timeout_ms,
 		 "DMA request timeout before it is aborted and redone by the CPU, 100..600000 (default 30000)");
 
