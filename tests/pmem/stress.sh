@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Two namespaces under load while everything around them changes
+# (tests/vm/run --nvdimms 2). For STRESS_SECONDS (default 60):
+#  - pmem0 runs fio write+crc32c verify back to back: every run must pass;
+#  - pmem1 does the same, but is unbound from pmem_dma and bound again now
+#    and then: a run that overlaps an unbind may fail (its writes fail on the
+#    dead disk, and fio may reopen the new disk to verify what never got
+#    written), every other run must pass, and data written and synced
+#    before the unbind must read back the same after the rebind;
+#  - meanwhile dma_threshold changes on both disks every tick, dma_soft
+#    fails, stalls and reorders descriptors for a while, and dma_soft is
+#    unbound, unloaded, reloaded and rescanned.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../dma/lib.sh"
+
+secs=${STRESS_SECONDS:-60}
+[ -b /dev/pmem1 ] || fail "needs two pmem disks (tests/vm/run --nvdimms 2)"
+knobs=/sys/kernel/debug/dma_soft/dma_soft
+knob() { [ ! -d $knobs ] || echo "$2" > "$knobs/$1"; }
+
+# a short timeout, so that stalled descriptors are aborted quickly
+rmmod pmem_dma
+insmod "$(pmem_dma_ko)" timeout_ms=1000
+wait_for 10 test -b /dev/pmem0 -a -b /dev/pmem1 || fail "disks did not come back"
+expect_driver pmem_dma pmem0
+expect_driver pmem_dma pmem1
+devb=$(nd_dev_of pmem1)
+
+w=/tmp/stress
+rm -rf $w
+mkdir -p $w
+echo 0 > $w/epoch
+
+fio_verify() { # disk log
+	fio --eta=never --name=stress --filename="/dev/$1" \
+		--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite \
+		--bsrange=4k-1M --size=96M --offset=$(( (RANDOM % 4) * 128 ))M \
+		--verify=crc32c --verify_fatal=1 > "$2" 2>&1
+}
+
+# pmem0: every run must pass
+worker_a() {
+	local n=0
+	while [ ! -e $w/stop ]; do
+		n=$(( n + 1 ))
+		if ! fio_verify pmem0 $w/a.log; then
+			cp $w/a.log $w/a.failed
+			break
+		fi
+	done
+	echo $n > $w/a.runs
+}
+
+# pmem1: a failing run must have overlapped an unbind.
+worker_b() {
+	local ok=0 clean=0 e0 e1
+	while [ ! -e $w/stop ]; do
+		e0=$(cat $w/epoch)
+		if [ -e $w/unbound ] || [ ! -b /dev/pmem1 ]; then
+			sleep 0.1 # poll: wait for the rebind
+			continue
+		fi
+		if fio_verify pmem1 $w/b.log; then
+			ok=$(( ok + 1 ))
+			continue
+		fi
+		e1=$(cat $w/epoch)
+		if [ "$e1" = "$e0" ]; then
+			cp $w/b.log $w/b.failed
+			break
+		fi
+		clean=$(( clean + 1 ))
+	done
+	echo "$ok $clean" > $w/b.runs
+}
+
+# the marker written before an unbind reads back the same after the bind;
+# if not, say how: through the CPU and the DMA path, and how many bytes
+check_marker() {
+	local want got t
+	want=$(sha256sum < $w/marker | cut -d' ' -f1)
+	[ "$(sha_of_range /dev/pmem1 900 4)" = "$want" ] && return 0
+	t=$(stat_of dma_threshold pmem1)
+	for v in 4294967295 0; do
+		echo $v > /sys/block/pmem1/pmem_dma/dma_threshold
+		dd if=/dev/pmem1 bs=1M skip=900 count=4 iflag=direct status=none > $w/got
+		got=$(cmp -l $w/marker $w/got | wc -l)
+		echo "marker read with dma_threshold $v: $got bytes differ, first: $(cmp $w/marker $w/got | head -n1)"
+	done
+	echo "$t" > /sys/block/pmem1/pmem_dma/dma_threshold
+	cat /sys/block/pmem1/pmem_dma/dma_channel /sys/block/pmem0/pmem_dma/dma_channel
+	return 1
+}
+
+worker_a &
+pid_a=$!
+worker_b &
+pid_b=$!
+
+d0=$(stat_of dma_ios) e0=$(stat_of dma_errors)
+thr_changes=0 unbinds=0 removals=0 fault_phases=0 removed=0
+end=$(( $(date +%s) + secs ))
+t=0
+while [ "$(date +%s)" -lt $end ]; do
+	t=$(( t + 1 ))
+	for d in pmem0 pmem1; do
+		[ -d /sys/block/$d/pmem_dma ] || continue
+		echo $(( (RANDOM % 9) * 32768 )) > /sys/block/$d/pmem_dma/dma_threshold
+		thr_changes=$(( thr_changes + 1 ))
+	done
+	case $(( t % 10 )) in
+	3)	knob fail_every 7; knob stall_every 29; knob out_of_order 1
+		fault_phases=$(( fault_phases + 1 )) ;;
+	7)	knob fail_every 0; knob stall_every 0; knob out_of_order 0 ;;
+	esac
+	if [ $(( t % 20 )) = 12 ]; then
+		echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+		for d in pmem0 pmem1; do
+			wait_for 10 grep -qx none /sys/block/$d/pmem_dma/dma_channel ||
+				fail "$d kept its channel after the engine went away"
+		done
+		rmmod dma_soft || fail "rmmod dma_soft after unbinding it"
+		removed=1
+		removals=$(( removals + 1 ))
+	elif [ $removed = 1 ] && [ $(( t % 20 )) = 15 ]; then
+		insmod "$(ext_dir)/dma_soft.ko"
+		removed=0
+		for d in pmem0 pmem1; do
+			[ ! -d /sys/block/$d/pmem_dma ] || echo 1 > /sys/block/$d/pmem_dma/dma_rescan
+		done
+		[ "$(stat_of dma_channel)" != none ] || fail "rescan after reload found no channel"
+	fi
+	if [ $(( t % 15 )) = 5 ]; then
+		# data that pmem1 holds before the unbind must be there after it
+		head -c 4M /dev/urandom > $w/marker
+		dd if=$w/marker of=/dev/pmem1 bs=1M seek=900 oflag=direct conv=fsync status=none
+		touch $w/unbound
+		echo $(( $(cat $w/epoch) + 1 )) > $w/epoch
+		echo "$devb" > /sys/bus/nd/drivers/pmem_dma/unbind
+		wait_for 10 test ! -e /sys/block/pmem1 || fail "pmem1 still there after unbind"
+		if dd if=/dev/pmem1 of=/dev/null bs=4k count=1 iflag=direct status=none 2>/dev/null; then
+			fail "read from an unbound namespace succeeded"
+		fi
+		sleep 1 # poll: let pmem1's fio run into the missing disk
+		echo "$devb" > /sys/bus/nd/drivers/pmem_dma/bind
+		wait_for 10 test -b /dev/pmem1 || fail "pmem1 did not come back after bind"
+		expect_driver pmem_dma pmem1
+		check_marker || fail "pmem1 lost data across unbind/bind"
+		[ $removed = 1 ] || echo 1 > /sys/block/pmem1/pmem_dma/dma_rescan
+		rm -f $w/unbound
+		unbinds=$(( unbinds + 1 ))
+	fi
+	kill -0 $pid_a 2>/dev/null || break
+	kill -0 $pid_b 2>/dev/null || break
+	sleep 1 # poll: one tick
+done
+knob fail_every 0; knob stall_every 0; knob out_of_order 0
+if [ $removed = 1 ]; then
+	insmod "$(ext_dir)/dma_soft.ko"
+	echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
+	echo 1 > /sys/block/pmem1/pmem_dma/dma_rescan
+fi
+touch $w/stop
+wait $pid_a $pid_b
+
+if [ -e $w/a.failed ]; then cat $w/a.failed; fail "fio verify on pmem0 failed"; fi
+if [ -e $w/b.failed ]; then cat $w/b.failed; fail "fio on pmem1 failed without an unbind"; fi
+read -r runs_a < $w/a.runs
+read -r ok_b clean_b < $w/b.runs
+[ "$runs_a" -ge 2 ] || fail "pmem0 did only $runs_a runs"
+[ "$ok_b" -ge 2 ] || fail "pmem1 passed only $ok_b runs"
+# one last verify on each disk, with the engine back
+fio_verify pmem0 $w/a.log || { cat $w/a.log; fail "final verify on pmem0"; }
+fio_verify pmem1 $w/b.log || { cat $w/b.log; fail "final verify on pmem1"; }
+[ "$unbinds" -ge 1 ] || fail "no unbind happened (STRESS_SECONDS=$secs too short)"
+[ "$(stat_of dma_ios)" -gt "$d0" ] || fail "no DMA on pmem0"
+[ "$(stat_of dma_errors)" -gt "$e0" ] || [ "$fault_phases" = 0 ] || fail "no injected DMA error surfaced"
+echo "stress: ${secs}s, pmem0 $runs_a verify runs, pmem1 $ok_b passed + $clean_b cut by $unbinds unbinds," \
+	"$thr_changes threshold changes, $fault_phases fault phases, $removals engine removals, 0 verify errors"
