@@ -31,15 +31,31 @@
 #define STRESS_MAX_GAP		64
 #define STRESS_GUARD		0xa5
 
+/* Unparsable or overflowing values are -EINVAL; ranges are checked at init. */
+static int stress_set_uint(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v))
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops stress_uint_ops = {
+	.set = stress_set_uint,
+	.get = param_get_uint,
+};
+
 static unsigned int requests = 2000;
-module_param(requests, uint, 0444);
-MODULE_PARM_DESC(requests, "Requests per thread (default 2000)");
+module_param_cb(requests, &stress_uint_ops, &requests, 0444);
+MODULE_PARM_DESC(requests, "Requests per thread, 1..1000000 (default 2000)");
 static unsigned int threads_per_cpu = 2;
-module_param(threads_per_cpu, uint, 0444);
-MODULE_PARM_DESC(threads_per_cpu, "Submitting threads per online CPU (default 2)");
+module_param_cb(threads_per_cpu, &stress_uint_ops, &threads_per_cpu, 0444);
+MODULE_PARM_DESC(threads_per_cpu, "Submitting threads per online CPU, 1..16 (default 2)");
 static unsigned int channels = 2;
-module_param(channels, uint, 0444);
-MODULE_PARM_DESC(channels, "dma_ext channels to share between the threads (default 2)");
+module_param_cb(channels, &stress_uint_ops, &channels, 0444);
+MODULE_PARM_DESC(channels, "dma_ext channels to share between the threads, 1..8 (default 2)");
 static bool expect_errors;
 module_param(expect_errors, bool, 0444);
 MODULE_PARM_DESC(expect_errors, "Fault injection is on: require failed requests (default 0)");
@@ -47,8 +63,8 @@ static bool hold;
 module_param(hold, bool, 0444);
 MODULE_PARM_DESC(hold, "Keep the channels after the run until rmmod or engine removal (default 0)");
 static unsigned int timeout_ms = 10000;
-module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "Abort the channel when a request takes longer (default 10000)");
+module_param_cb(timeout_ms, &stress_uint_ops, &timeout_ms, 0444);
+MODULE_PARM_DESC(timeout_ms, "Abort the channel when a request takes longer, 100..600000 (default 10000)");
 
 /* hold=1: channels kept after the run; released on rmmod or engine removal */
 static DEFINE_MUTEX(held_mutex);
@@ -248,6 +264,15 @@ static void stress_free_thread(struct stress_thread *t)
 		free_pages((unsigned long)t->dst, STRESS_BUF_ORDER);
 }
 
+static bool __init stress_param_ok(const char *name, unsigned int val,
+				   unsigned int min, unsigned int max)
+{
+	if (val >= min && val <= max)
+		return true;
+	pr_err("%s=%u: expected an integer in %u..%u\n", name, val, min, max);
+	return false;
+}
+
 static int __init stress_init(void)
 {
 	struct dmaext_chan_spec spec = {
@@ -262,7 +287,10 @@ static int __init stress_init(void)
 	unsigned int i, nchans = 0;
 	int rc = 0, cpu = 0;
 
-	if (!nthreads || !requests || !channels || channels > ARRAY_SIZE(chans))
+	if (!stress_param_ok("requests", requests, 1, 1000000) ||
+	    !stress_param_ok("threads_per_cpu", threads_per_cpu, 1, 16) ||
+	    !stress_param_ok("channels", channels, 1, ARRAY_SIZE(chans)) ||
+	    !stress_param_ok("timeout_ms", timeout_ms, 100, 600000))
 		return -EINVAL;
 	INIT_WORK(&held_release_work, stress_release_held);
 	for (i = 0; i < channels; i++) {

@@ -10,12 +10,17 @@
  *   out_of_order   1: the worker takes the newest issued descriptor first
  *   injected_errors, stalls, completed   counters (read-only)
  *
- * 0 turns a knob off; all are off by default.
+ * 0 turns a knob off; all are off by default. fail_every and stall_every
+ * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US; anything else is
+ * refused with -EINVAL and leaves the knob as it was.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include "soft.h"
+
+#define SOFT_MAX_EVERY		1000000
+#define SOFT_MAX_DELAY_US	1000000
 
 /**
  * soft_fault_next() - what to do with the next descriptor
@@ -49,6 +54,32 @@ static int soft_counter_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(soft_counter_fops, soft_counter_get, NULL, "%llu\n");
 
+static int soft_knob_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(*(u32 *)data);
+	return 0;
+}
+
+static int soft_knob_set(u32 *knob, u64 val, u64 max)
+{
+	if (val > max)
+		return -EINVAL;
+	WRITE_ONCE(*knob, val);
+	return 0;
+}
+
+static int soft_every_set(void *data, u64 val)
+{
+	return soft_knob_set(data, val, SOFT_MAX_EVERY);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(soft_every_fops, soft_knob_get, soft_every_set, "%llu\n");
+
+static int soft_delay_set(void *data, u64 val)
+{
+	return soft_knob_set(data, val, SOFT_MAX_DELAY_US);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(soft_delay_fops, soft_knob_get, soft_delay_set, "%llu\n");
+
 /**
  * soft_fault_debugfs() - create the fault injection files
  * @sd: the device
@@ -58,9 +89,12 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 {
 	struct soft_fault *f = &sd->fault;
 
-	debugfs_create_u32("fail_every", 0644, dir, &f->fail_every);
-	debugfs_create_u32("stall_every", 0644, dir, &f->stall_every);
-	debugfs_create_u32("delay_us", 0644, dir, &f->delay_us);
+	debugfs_create_file_unsafe("fail_every", 0644, dir, &f->fail_every,
+				   &soft_every_fops);
+	debugfs_create_file_unsafe("stall_every", 0644, dir, &f->stall_every,
+				   &soft_every_fops);
+	debugfs_create_file_unsafe("delay_us", 0644, dir, &f->delay_us,
+				   &soft_delay_fops);
 	debugfs_create_bool("out_of_order", 0644, dir, &f->out_of_order);
 	debugfs_create_file_unsafe("injected_errors", 0444, dir,
 				   &f->injected_errors, &soft_counter_fops);

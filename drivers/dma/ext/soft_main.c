@@ -274,7 +274,7 @@ static int __init soft_init(void)
 	soft_ext_ops_rt = soft_ext_ops;
 	soft_ext_ops_rt.max_batch = soft_max_batch;
 	soft_debugfs_root = debugfs_create_dir(SOFT_NAME, NULL);
-	rc = soft_pci && *soft_pci ? soft_init_pci() : soft_init_platform();
+	rc = soft_pci ? soft_init_pci() : soft_init_platform();
 	if (rc)
 		debugfs_remove_recursive(soft_debugfs_root);
 	return rc;
