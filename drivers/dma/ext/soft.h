@@ -28,7 +28,7 @@ struct soft_fault {
 	u32 fail_every;		/* fail every Nth descriptor */
 	u32 stall_every;	/* stall every Nth descriptor until terminated */
 	u32 delay_us;		/* latency added to each descriptor */
-	bool out_of_order;	/* complete the newest issued descriptor first */
+	u32 out_of_order;	/* complete the newest issued descriptor first */
 	atomic_t seq;		/* descriptors run, for "every Nth" */
 	atomic64_t injected_errors;
 	atomic64_t stalls;

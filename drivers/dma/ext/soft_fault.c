@@ -11,12 +11,15 @@
  *   injected_errors, stalls, completed   counters (read-only)
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
- * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US; anything else is
+ * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
+ * 1; anything else is
  * refused with -EINVAL and leaves the knob as it was.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
 #include "soft.h"
 
 #define SOFT_MAX_EVERY		1000000
@@ -54,31 +57,68 @@ static int soft_counter_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(soft_counter_fops, soft_counter_get, NULL, "%llu\n");
 
-static int soft_knob_get(void *data, u64 *val)
+static ssize_t soft_knob_read(struct file *file, char __user *ubuf, size_t len,
+			      loff_t *ppos)
 {
-	*val = READ_ONCE(*(u32 *)data);
-	return 0;
+	char buf[16];
+	int n = scnprintf(buf, sizeof(buf), "%u\n", READ_ONCE(*(u32 *)file->private_data));
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
 }
 
-static int soft_knob_set(u32 *knob, u64 val, u64 max)
+/* Anything unparsable, overflowing or above @max is -EINVAL, knob unchanged. */
+static ssize_t soft_knob_write(struct file *file, const char __user *ubuf,
+			       size_t len, u32 max)
 {
-	if (val > max)
+	u32 v;
+
+	if (kstrtou32_from_user(ubuf, len, 0, &v) || v > max)
 		return -EINVAL;
-	WRITE_ONCE(*knob, val);
-	return 0;
+	WRITE_ONCE(*(u32 *)file->private_data, v);
+	return len;
 }
 
-static int soft_every_set(void *data, u64 val)
+static ssize_t soft_every_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
 {
-	return soft_knob_set(data, val, SOFT_MAX_EVERY);
+	return soft_knob_write(file, ubuf, len, SOFT_MAX_EVERY);
 }
-DEFINE_DEBUGFS_ATTRIBUTE(soft_every_fops, soft_knob_get, soft_every_set, "%llu\n");
 
-static int soft_delay_set(void *data, u64 val)
+static ssize_t soft_delay_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
 {
-	return soft_knob_set(data, val, SOFT_MAX_DELAY_US);
+	return soft_knob_write(file, ubuf, len, SOFT_MAX_DELAY_US);
 }
-DEFINE_DEBUGFS_ATTRIBUTE(soft_delay_fops, soft_knob_get, soft_delay_set, "%llu\n");
+
+static ssize_t soft_flag_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	return soft_knob_write(file, ubuf, len, 1);
+}
+
+static const struct file_operations soft_flag_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = soft_knob_read,
+	.write = soft_flag_write,
+	.llseek = default_llseek,
+};
+
+static const struct file_operations soft_every_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = soft_knob_read,
+	.write = soft_every_write,
+	.llseek = default_llseek,
+};
+
+static const struct file_operations soft_delay_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = soft_knob_read,
+	.write = soft_delay_write,
+	.llseek = default_llseek,
+};
 
 /**
  * soft_fault_debugfs() - create the fault injection files
@@ -89,13 +129,14 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 {
 	struct soft_fault *f = &sd->fault;
 
-	debugfs_create_file_unsafe("fail_every", 0644, dir, &f->fail_every,
-				   &soft_every_fops);
-	debugfs_create_file_unsafe("stall_every", 0644, dir, &f->stall_every,
-				   &soft_every_fops);
-	debugfs_create_file_unsafe("delay_us", 0644, dir, &f->delay_us,
-				   &soft_delay_fops);
-	debugfs_create_bool("out_of_order", 0644, dir, &f->out_of_order);
+	debugfs_create_file("fail_every", 0644, dir, &f->fail_every,
+			    &soft_every_fops);
+	debugfs_create_file("stall_every", 0644, dir, &f->stall_every,
+			    &soft_every_fops);
+	debugfs_create_file("delay_us", 0644, dir, &f->delay_us,
+			    &soft_delay_fops);
+	debugfs_create_file("out_of_order", 0644, dir, &f->out_of_order,
+			    &soft_flag_fops);
 	debugfs_create_file_unsafe("injected_errors", 0444, dir,
 				   &f->injected_errors, &soft_counter_fops);
 	debugfs_create_file_unsafe("stalls", 0444, dir, &f->stalls,
