@@ -20,15 +20,21 @@
 
 struct iommu_domain;
 
+/* One debugfs knob: its value and the largest value a write may set. */
+struct soft_knob {
+	u32 val;
+	u32 max;
+};
+
 /*
  * Fault injection knobs (debugfs, off by default). Read by the workers
  * with READ_ONCE; counters are atomics.
  */
 struct soft_fault {
-	u32 fail_every;		/* fail every Nth descriptor */
-	u32 stall_every;	/* stall every Nth descriptor until terminated */
-	u32 delay_us;		/* latency added to each descriptor */
-	u32 out_of_order;	/* complete the newest issued descriptor first */
+	struct soft_knob fail_every;	/* fail every Nth descriptor */
+	struct soft_knob stall_every;	/* stall every Nth descriptor until terminated */
+	struct soft_knob delay_us;	/* latency added to each descriptor */
+	struct soft_knob out_of_order;	/* complete the newest issued descriptor first */
 	atomic_t seq;		/* descriptors run, for "every Nth" */
 	atomic64_t injected_errors;
 	atomic64_t stalls;

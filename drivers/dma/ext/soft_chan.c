@@ -226,7 +226,7 @@ static struct soft_desc *soft_next(struct soft_chan *sc)
 	lockdep_assert_held(&sc->lock);
 	if (list_empty(&sc->issued) || sc->dead)
 		return NULL;
-	if (READ_ONCE(sc->sd->fault.out_of_order))
+	if (READ_ONCE(sc->sd->fault.out_of_order.val))
 		return list_last_entry(&sc->issued, struct soft_desc, node);
 	return list_first_entry(&sc->issued, struct soft_desc, node);
 }

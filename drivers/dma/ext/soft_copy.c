@@ -129,7 +129,7 @@ enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *
 {
 	struct soft_dev *sd = sc->sd;
 	unsigned int i;
-	u32 delay = READ_ONCE(sd->fault.delay_us);
+	u32 delay = READ_ONCE(sd->fault.delay_us.val);
 
 	if (delay)
 		usleep_range(delay, delay + delay / 8 + 1);

@@ -12,8 +12,7 @@
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
  * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
- * 1; anything else is
- * refused with -EINVAL and leaves the knob as it was.
+ * 1; anything else is refused with -EINVAL and leaves the knob as it was.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,7 +32,7 @@
  */
 enum soft_fault_action soft_fault_next(struct soft_fault *f)
 {
-	u32 fail = READ_ONCE(f->fail_every), stall = READ_ONCE(f->stall_every);
+	u32 fail = READ_ONCE(f->fail_every.val), stall = READ_ONCE(f->stall_every.val);
 	u32 n;
 
 	if (!fail && !stall)
@@ -60,65 +59,40 @@ DEFINE_DEBUGFS_ATTRIBUTE(soft_counter_fops, soft_counter_get, NULL, "%llu\n");
 static ssize_t soft_knob_read(struct file *file, char __user *ubuf, size_t len,
 			      loff_t *ppos)
 {
+	struct soft_knob *k = file->private_data;
 	char buf[16];
-	int n = scnprintf(buf, sizeof(buf), "%u\n", READ_ONCE(*(u32 *)file->private_data));
+	int n = scnprintf(buf, sizeof(buf), "%u\n", READ_ONCE(k->val));
 
 	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
 }
 
-/* Anything unparsable, overflowing or above @max is -EINVAL, knob unchanged. */
+/* Anything unparsable, overflowing or above the knob's max is -EINVAL. */
 static ssize_t soft_knob_write(struct file *file, const char __user *ubuf,
-			       size_t len, u32 max)
+			       size_t len, loff_t *ppos)
 {
+	struct soft_knob *k = file->private_data;
 	u32 v;
 
-	if (kstrtou32_from_user(ubuf, len, 0, &v) || v > max)
+	if (kstrtou32_from_user(ubuf, len, 0, &v) || v > k->max)
 		return -EINVAL;
-	WRITE_ONCE(*(u32 *)file->private_data, v);
+	WRITE_ONCE(k->val, v);
 	return len;
 }
 
-static ssize_t soft_every_write(struct file *file, const char __user *ubuf,
-				size_t len, loff_t *ppos)
-{
-	return soft_knob_write(file, ubuf, len, SOFT_MAX_EVERY);
-}
-
-static ssize_t soft_delay_write(struct file *file, const char __user *ubuf,
-				size_t len, loff_t *ppos)
-{
-	return soft_knob_write(file, ubuf, len, SOFT_MAX_DELAY_US);
-}
-
-static ssize_t soft_flag_write(struct file *file, const char __user *ubuf,
-			       size_t len, loff_t *ppos)
-{
-	return soft_knob_write(file, ubuf, len, 1);
-}
-
-static const struct file_operations soft_flag_fops = {
+static const struct file_operations soft_knob_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.read = soft_knob_read,
-	.write = soft_flag_write,
+	.write = soft_knob_write,
 	.llseek = default_llseek,
 };
 
-static const struct file_operations soft_every_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = soft_knob_read,
-	.write = soft_every_write,
-	.llseek = default_llseek,
-};
-
-static const struct file_operations soft_delay_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = soft_knob_read,
-	.write = soft_delay_write,
-	.llseek = default_llseek,
-};
+static void soft_knob_create(const char *name, struct dentry *dir,
+			     struct soft_knob *k, u32 max)
+{
+	k->max = max;
+	debugfs_create_file(name, 0644, dir, k, &soft_knob_fops);
+}
 
 /**
  * soft_fault_debugfs() - create the fault injection files
@@ -129,14 +103,10 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 {
 	struct soft_fault *f = &sd->fault;
 
-	debugfs_create_file("fail_every", 0644, dir, &f->fail_every,
-			    &soft_every_fops);
-	debugfs_create_file("stall_every", 0644, dir, &f->stall_every,
-			    &soft_every_fops);
-	debugfs_create_file("delay_us", 0644, dir, &f->delay_us,
-			    &soft_delay_fops);
-	debugfs_create_file("out_of_order", 0644, dir, &f->out_of_order,
-			    &soft_flag_fops);
+	soft_knob_create("fail_every", dir, &f->fail_every, SOFT_MAX_EVERY);
+	soft_knob_create("stall_every", dir, &f->stall_every, SOFT_MAX_EVERY);
+	soft_knob_create("delay_us", dir, &f->delay_us, SOFT_MAX_DELAY_US);
+	soft_knob_create("out_of_order", dir, &f->out_of_order, 1);
 	debugfs_create_file_unsafe("injected_errors", 0444, dir,
 				   &f->injected_errors, &soft_counter_fops);
 	debugfs_create_file_unsafe("stalls", 0444, dir, &f->stalls,
