@@ -8,6 +8,9 @@
 
 expect_driver pmem_dma
 [ "$(stat_of dma_channel)" != none ] || fail "no DMA channel (dma_soft not loaded?)"
+# pmem_dma starts with I/O accounting off, as nd_pmem does; the check needs it
+[ "$(cat /sys/block/pmem0/queue/iostats)" = 0 ] || fail "queue/iostats is not off by default"
+echo 1 > /sys/block/pmem0/queue/iostats
 requests() { awk '{ print $1 + $5 }' /sys/block/pmem0/stat; }
 snap() { echo "$(requests) $(stat_of cpu_ios) $(stat_of dma_ios) $(stat_of dma_submits) $(stat_of dma_fallbacks) $(stat_of dma_errors)"; }
 
@@ -30,4 +33,5 @@ for thr in 0 4096 65536 1048576 4294967295; do
 	esac
 done
 echo 65536 > /sys/block/pmem0/pmem_dma/dma_threshold
+echo 0 > /sys/block/pmem0/queue/iostats
 echo "dma-matrix: 5 thresholds x psync/libaio/io_uring x qd 1/32, verified, counters agree"
