@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -123,22 +124,38 @@ static void stress_done(struct dmaext_req *req, int status)
 	complete(&t->done);
 }
 
-/* Cut @len into 1..STRESS_MAX_PIECES pieces laid out with random gaps. */
-static unsigned int stress_layout(struct stress_piece *p, unsigned int len)
+/*
+ * Cut @len into 1..STRESS_MAX_PIECES pieces of at most @max bytes (the
+ * device's DMA segment limit: mapping a longer one breaks the DMA API),
+ * laid out with random gaps. @len must fit: len <= STRESS_MAX_PIECES * max.
+ * With @own_lines no two pieces share a cache line, as the DMA API demands
+ * of buffers the device writes; a piece that ends on a line boundary may
+ * still be followed by a contiguous one.
+ */
+static unsigned int stress_layout(struct stress_piece *p, unsigned int len,
+				  unsigned int max, bool own_lines)
 {
-	unsigned int n = 1 + get_random_u32_below(STRESS_MAX_PIECES);
+	unsigned int least = DIV_ROUND_UP(len, max);
+	unsigned int n = least + get_random_u32_below(STRESS_MAX_PIECES - least + 1);
 	unsigned int i, off = get_random_u32_below(STRESS_MAX_GAP) + 1;
 
 	n = min(n, len);
 	for (i = 0; i < n; i++) {
-		unsigned int left = len - (n - 1 - i);	/* keep 1 byte per piece */
-		unsigned int l = i == n - 1 ? len : 1 + get_random_u32_below(left);
+		/* the pieces after this one need 1..max bytes each */
+		unsigned int rest = n - 1 - i;
+		unsigned int lo = len > rest * max ? len - rest * max : 1;
+		unsigned int hi = min(max, len - rest);
+		unsigned int l = lo + get_random_u32_below(hi - lo + 1);
 
 		p[i].off = off;
 		p[i].len = l;
 		len -= l;
+		off += l;
+		if (own_lines)
+			off = ALIGN(off, L1_CACHE_BYTES);
 		/* a zero gap makes the pieces contiguous: dma_ext may merge them */
-		off += l + (get_random_u32_below(3) ? get_random_u32_below(STRESS_MAX_GAP) : 0);
+		if (get_random_u32_below(3))
+			off += get_random_u32_below(STRESS_MAX_GAP);
 	}
 	return n;
 }
@@ -179,13 +196,16 @@ static void stress_verify(struct stress_thread *t, unsigned int len)
 static int stress_one(struct stress_thread *t)
 {
 	struct device *dev = dmaext_dma_device(t->chan);
-	unsigned int len = 1 + get_random_u32_below(STRESS_MAX_LEN);
+	unsigned int max = min_t(unsigned int, dma_get_max_seg_size(dev),
+				 STRESS_MAX_LEN);
+	unsigned int len = 1 + get_random_u32_below(min(STRESS_MAX_LEN,
+							STRESS_MAX_PIECES * max));
 	unsigned int i, pos = 0;
 	bool submitted = false;
 	int ms, md, rc;
 
-	t->ns = stress_layout(t->sp, len);
-	t->nd = stress_layout(t->dp, len);
+	t->ns = stress_layout(t->sp, len, max, false);
+	t->nd = stress_layout(t->dp, len, max, true);
 	for (i = 0; i < t->ns; i++) {
 		get_random_bytes(t->src + t->sp[i].off, t->sp[i].len);
 		memcpy(t->expect + pos, t->src + t->sp[i].off, t->sp[i].len);
