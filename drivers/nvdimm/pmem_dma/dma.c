@@ -139,9 +139,13 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 			kfree(dc);
 			break;
 		}
+		dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 		rcu_assign_pointer(pmem->chans[i], dc);
 		dev_info(pmem->dev, "DMA channel %s\n",
 			 dma_chan_name(dmaext_dma_chan(dc->ext)));
+		if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
+			dev_info(pmem->dev, "%s maps segments of at most %u bytes: requests with longer ones are copied by the CPU\n",
+				 dma_chan_name(dmaext_dma_chan(dc->ext)), dc->max_seg);
 		used++;
 	}
 	mutex_unlock(&pmem->dma_mutex);
@@ -339,6 +343,26 @@ VISIBLE_IF_KUNIT void pmem_dma_fill_req(struct dmaext_req *req,
 }
 EXPORT_SYMBOL_IF_KUNIT(pmem_dma_fill_req);
 
+/*
+ * The DMA API forbids mapping a scatterlist entry longer than the device's
+ * segment limit, and blk_rq_map_sg() builds entries up to the queue's
+ * (64 KiB). Engines on PCI functions take 64 KiB; one that takes less
+ * only gets the requests whose entries fit it.
+ */
+static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
+			     int nents, unsigned int max_seg)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (max_seg >= queue_max_segment_size(rq->q))
+		return true;
+	for_each_sg(sgl, sg, nents, i)
+		if (sg->length > max_seg)
+			return false;
+	return true;
+}
+
 /**
  * pmem_dma_try_dma() - hand a request to a DMA engine
  * @pmem: the device
@@ -379,7 +403,8 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	cmd->sgt.sgl = cmd->sg;
 	cmd->sgt.orig_nents = nents;
 	/* fails with -EREMOTEIO when the engine cannot reach P2P pages */
-	if (!nents || dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
+	if (!nents || !pmem_dma_sg_fits(rq, cmd->sg, nents, dc->max_seg) ||
+	    dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
 		goto fallback;
 
 	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);

@@ -54,6 +54,7 @@ struct pmem_dma_chan {
 	struct dmaext_chan *ext;
 	struct device *dma_dev;		/* map buffers against this */
 	dma_addr_t pmem_dma;		/* the namespace, mapped for dma_dev */
+	unsigned int max_seg;		/* dma_get_max_seg_size(dma_dev) */
 	atomic_t users;
 	unsigned int slot;
 	struct work_struct release_work;
