@@ -32,8 +32,10 @@ rm -rf $w
 mkdir -p $w
 echo 0 > $w/epoch
 
+# allow_file_create=0: while pmem1 is unbound, fio must fail to open it,
+# not create a regular file /dev/pmem1 that would hide the disk's node
 fio_verify() { # disk log
-	fio --eta=never --name=stress --filename="/dev/$1" \
+	fio --eta=never --name=stress --filename="/dev/$1" --allow_file_create=0 \
 		--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite \
 		--bsrange=4k-1M --size=96M --offset=$(( (RANDOM % 4) * 128 ))M \
 		--verify=crc32c --verify_fatal=1 > "$2" 2>&1
@@ -99,7 +101,7 @@ worker_b &
 pid_b=$!
 
 d0=$(stat_of dma_ios) e0=$(stat_of dma_errors)
-thr_changes=0 unbinds=0 removals=0 fault_phases=0 removed=0
+thr_changes=0 unbinds=0 removals=0 fault_phases=0 removed=0 bind_ms=0
 end=$(( $(date +%s) + secs ))
 t=0
 while [ "$(date +%s)" -lt $end ]; do
@@ -143,8 +145,11 @@ while [ "$(date +%s)" -lt $end ]; do
 			fail "read from an unbound namespace succeeded"
 		fi
 		sleep 1 # poll: let pmem1's fio run into the missing disk
+		t0=$(date +%s%N)
 		echo "$devb" > /sys/bus/nd/drivers/pmem_dma/bind
 		wait_for 10 test -b /dev/pmem1 || fail "pmem1 did not come back after bind"
+		t1=$(( ($(date +%s%N) - t0) / 1000000 ))
+		[ "$t1" -le "$bind_ms" ] || bind_ms=$t1
 		expect_driver pmem_dma pmem1
 		check_marker || fail "pmem1 lost data across unbind/bind"
 		[ $removed = 1 ] || echo 1 > /sys/block/pmem1/pmem_dma/dma_rescan
@@ -177,4 +182,5 @@ fio_verify pmem1 $w/b.log || { cat $w/b.log; fail "final verify on pmem1"; }
 [ "$(stat_of dma_ios)" -gt "$d0" ] || fail "no DMA on pmem0"
 [ "$(stat_of dma_errors)" -gt "$e0" ] || [ "$fault_phases" = 0 ] || fail "no injected DMA error surfaced"
 echo "stress: ${secs}s, pmem0 $runs_a verify runs, pmem1 $ok_b passed + $clean_b cut by $unbinds unbinds," \
-	"$thr_changes threshold changes, $fault_phases fault phases, $removals engine removals, 0 verify errors"
+	"$thr_changes threshold changes, $fault_phases fault phases, $removals engine removals," \
+	"slowest rebind ${bind_ms} ms, 0 verify errors"
