@@ -2,40 +2,91 @@
 /*
  * dma_ext core: request-level memcpy over dmaengine channels.
  *
+ * What dma_ext relies on from an engine, and what it does not, read
+ * against the 6.12 drivers it runs on:
+ *   - prep, tx_submit and issue_pending may sleep (idxd allocates its
+ *     descriptors blocking) or take spin_lock_bh (ioatdma, whose prep
+ *     returns holding its ring lock until tx_submit). dma_ext calls them
+ *     with no lock of its own held; submitters are tracked with SRCU.
+ *   - device_terminate_all/device_synchronize may be missing (ioatdma,
+ *     idxd). Then an abort or a removal never completes a request by
+ *     force: it waits for the engine's own callbacks, for at most
+ *     quiesce_timeout_ms, and what is still out stays in flight
+ *     ("quarantine": the channel refuses new work) until the engine
+ *     finishes it or its device has lost its driver (BUS_NOTIFY_UNBOUND_
+ *     DRIVER: a device without a driver does no DMA).
+ *   - completions may come in any order (DMA_COMPLETION_NO_ORDER: idxd);
+ *     only engines that complete in order get DMA_PREP_INTERRUPT on just
+ *     the last descriptor of a request.
+ *   - a NULL result means success to dmaengine. ptdma completes failed
+ *     descriptors that way too; its tx_status cannot tell either, so such
+ *     failures stay invisible to any client (counted as no_result).
+ *   - only dma_soft announces its removal (dmaext_unregister_provider()).
+ *     Every other engine's removal is learnt from the driver core: a bus
+ *     notifier sees the engine's device lose its driver before the
+ *     driver's remove() runs, and a dma class interface sees a channel
+ *     device go away (idxd disabling a work queue). The channel is given
+ *     back to dmaengine right there, before the driver frees it.
+ *
  * Locking:
- *   dmaext_mutex          the provider and channel lists; sleeps
- *   dmaext_chan.submit_lock  held across one request's prepare/submit/issue,
- *                         so that dmaext_abort() never races a half-built
- *                         request; never taken in completion context
- *   dmaext_chan.lock      the in-flight list; taken in completion context
- *   dmaext_chan.quiesce_mutex  one abort or removal at a time: a second
- *                         abort must not reopen the channel, nor fail
- *                         requests that were submitted after the first one
- *                         reopened it but before it terminated the engine
+ *   dmaext_mutex          the provider and channel lists, the removal
+ *                         hooks' walk over them; sleeps
+ *   dmaext_hook_mutex     registration of the bus notifiers and the class
+ *                         interface; never taken under another lock here
+ *   dmaext_dying_lock     the list of engines and channels going away
+ *   dmaext_chan.srcu      read side held by each submitter across its
+ *                         provider calls; quiesce waits for them
+ *   dmaext_chan.quiesce_mutex  one abort or removal at a time
+ *   dmaext_chan.lock      state and the in-flight list; taken in
+ *                         completion context, never across provider calls
  *
  * A request is on its channel's in-flight list from submission until its
  * ->done() is called; whoever takes it off the list (the last descriptor
- * callback, or abort/removal after the engine is quiesced) completes it,
- * so it completes exactly once.
+ * callback, or an abort/removal once the engine is known to be done with
+ * it) completes it, so it completes exactly once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/wait.h>
 #include <kunit/visibility.h>
 #include "dma_ext.h"
 #include "dma_ext_internal.h"
 
+static unsigned int dmaext_quiesce_ms = 5000;
+
+static int dmaext_set_quiesce_ms(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < 10 || v > 600000) {
+		pr_err("%s=%s: expected an integer in 10..600000\n", kp->name, val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops dmaext_quiesce_ms_ops = {
+	.set = dmaext_set_quiesce_ms,
+	.get = param_get_uint,
+};
+module_param_cb(quiesce_timeout_ms, &dmaext_quiesce_ms_ops, &dmaext_quiesce_ms, 0444);
+MODULE_PARM_DESC(quiesce_timeout_ms,
+		 "How long an abort or removal waits for an engine that cannot be terminated to finish its requests, 10..600000 ms (default 5000)");
+
 static DEFINE_MUTEX(dmaext_mutex);
 static LIST_HEAD(dmaext_providers);	/* of dmaext_provider, under dmaext_mutex */
 static LIST_HEAD(dmaext_chans);		/* of dmaext_chan, under dmaext_mutex */
-static DECLARE_WAIT_QUEUE_HEAD(dmaext_release_wq);
-static atomic_t dmaext_release_seq;	/* bumped by every release */
 static struct dentry *dmaext_debugfs;
 
 struct dmaext_provider {
@@ -44,29 +95,119 @@ struct dmaext_provider {
 	const struct dmaext_provider_ops *ops;
 };
 
+/*
+ * Channel states. DYING is sticky: nothing reopens a channel whose engine
+ * is going away.
+ */
+enum dmaext_state {
+	DMAEXT_OPEN,
+	DMAEXT_ABORTING,	/* an abort is quiescing the engine */
+	DMAEXT_QUARANTINED,	/* requests stay with an engine that cannot be stopped */
+	DMAEXT_DYING,		/* the engine or the channel is going away */
+};
+
+static const char *const dmaext_state_names[] = {
+	[DMAEXT_OPEN] = "open",
+	[DMAEXT_ABORTING] = "aborting",
+	[DMAEXT_QUARANTINED] = "quarantined",
+	[DMAEXT_DYING] = "dying",
+};
+
 struct dmaext_chan {
+	/*
+	 * The dmaengine channel; NULL once given back at removal. Set before
+	 * the channel is listed, cleared under dmaext_mutex and quiesce_mutex
+	 * after every submitter has left (srcu).
+	 */
 	struct dma_chan *chan;
-	struct device *dma_dev;
+	/* what removal is matched on; compared, never dereferenced */
+	const struct device *engine;		/* chan->device->dev */
+	const struct dma_chan_dev *chan_dev;	/* chan->dev */
+	struct device *dma_dev;			/* holds a reference */
+	char name[32];
 	const struct dmaext_provider_ops *ops;	/* NULL: per-segment prepare */
 	u32 max_len;
 	u32 align_mask;
+	bool can_terminate;		/* terminate_all and synchronize */
+	bool in_order;			/* no DMA_COMPLETION_NO_ORDER */
+	bool told;			/* removed() was called, under dmaext_mutex */
+	unsigned int quiesce_ms;
 	dmaext_removed_t removed;
 	void *context;
 	struct list_head node;			/* on dmaext_chans */
 	struct dentry *debugfs;
 
-	spinlock_t submit_lock;			/* one request's prep..issue */
-	int refuse;				/* under submit_lock: 0, or why */
-
-	struct mutex quiesce_mutex;		/* serialises dmaext_quiesce() */
-	spinlock_t lock;			/* protects inflight */
+	struct srcu_struct srcu;		/* submitters in provider calls */
+	struct mutex quiesce_mutex;		/* one abort or removal at a time */
+	spinlock_t lock;			/* protects state and inflight */
+	enum dmaext_state state;		/* under lock; read racily by debugfs */
 	struct list_head inflight;		/* under lock */
+	wait_queue_head_t idle_wq;		/* woken when inflight empties */
 
 	atomic64_t requests;
 	atomic64_t descriptors;
 	atomic64_t submits;
 	atomic64_t errors;
+	atomic64_t interrupts;
+	atomic64_t no_result;
+	atomic64_t quarantines;
+	atomic64_t late_callbacks;
 };
+
+/* ------------------------------------------------------------------ */
+/* Engines and channels going away: none of their channels is handed out. */
+
+struct dmaext_dying {
+	struct list_head node;
+	const void *key;	/* an engine's struct device or a dma_chan_dev */
+};
+
+static DEFINE_SPINLOCK(dmaext_dying_lock);
+static LIST_HEAD(dmaext_dying);		/* under dmaext_dying_lock */
+
+static void dmaext_mark_dying(const void *key)
+{
+	struct dmaext_dying *d = kmalloc(sizeof(*d), GFP_KERNEL);
+
+	/* without memory only the narrow request/removal race stays open */
+	if (!d)
+		return;
+	d->key = key;
+	spin_lock(&dmaext_dying_lock);
+	list_add(&d->node, &dmaext_dying);
+	spin_unlock(&dmaext_dying_lock);
+}
+
+static void dmaext_unmark_dying(const void *key)
+{
+	struct dmaext_dying *d, *tmp;
+
+	spin_lock(&dmaext_dying_lock);
+	list_for_each_entry_safe(d, tmp, &dmaext_dying, node) {
+		if (d->key == key) {
+			list_del(&d->node);
+			kfree(d);
+			break;
+		}
+	}
+	spin_unlock(&dmaext_dying_lock);
+}
+
+static bool dmaext_chan_dying(struct dma_chan *chan)
+{
+	struct dmaext_dying *d;
+	bool dying = false;
+
+	spin_lock(&dmaext_dying_lock);
+	list_for_each_entry(d, &dmaext_dying, node)
+		if (d->key == chan->device->dev || d->key == chan->dev)
+			dying = true;
+	spin_unlock(&dmaext_dying_lock);
+	return dying;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests */
 
 /**
  * dmaext_build_segs() - split and merge a request into engine segments
@@ -151,13 +292,13 @@ EXPORT_SYMBOL_GPL(dmaext_req_size);
 /**
  * dmaext_req_init() - initialise a request allocated with dmaext_req_size()
  * @req: the request
- * @max_segs: as passed to dmaext_req_size()
+ * @max_segs: as passed to dmaext_req_size(), at most 65535
  */
 void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs)
 {
 	memset(req, 0, sizeof(*req));
 	INIT_LIST_HEAD(&req->node);
-	req->max_segs = max_segs;
+	req->max_segs = min(max_segs, U16_MAX);
 }
 EXPORT_SYMBOL_GPL(dmaext_req_init);
 
@@ -166,11 +307,15 @@ static void dmaext_set_status(struct dmaext_req *req, int status)
 	cmpxchg(&req->status, 0, status);
 }
 
-/* Complete @req if it is still in flight; returns whether it was. */
-static bool dmaext_complete(struct dmaext_req *req)
+/*
+ * Take @req off the in-flight list if it is still there. A quarantined
+ * channel whose last request left reopens; a waiting quiesce is woken.
+ * Returns whether @req was on the list.
+ */
+static bool dmaext_unlist(struct dmaext_chan *c, struct dmaext_req *req)
 {
-	struct dmaext_chan *c = req->chan;
 	unsigned long flags;
+	bool idle;
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (list_empty(&req->node)) {
@@ -178,8 +323,22 @@ static bool dmaext_complete(struct dmaext_req *req)
 		return false;
 	}
 	list_del_init(&req->node);
+	idle = list_empty(&c->inflight);
+	if (idle && c->state == DMAEXT_QUARANTINED)
+		c->state = DMAEXT_OPEN;
 	spin_unlock_irqrestore(&c->lock, flags);
+	if (idle && wq_has_sleeper(&c->idle_wq))
+		wake_up_all(&c->idle_wq);
+	return true;
+}
 
+/* Complete @req if it is still in flight; returns whether it was. */
+static bool dmaext_complete(struct dmaext_req *req)
+{
+	struct dmaext_chan *c = req->chan;
+
+	if (!dmaext_unlist(c, req))
+		return false;
 	if (req->status)
 		atomic64_inc(&c->errors);
 	req->done(req, req->status);
@@ -192,11 +351,38 @@ static void dmaext_put_pending(struct dmaext_req *req)
 		dmaext_complete(req);
 }
 
+static struct dmaext_req *dmaext_seg_req(struct dmaext_seg *seg)
+{
+	return container_of(seg - seg->idx, struct dmaext_req, segs[0]);
+}
+
+/*
+ * A descriptor finished. Its callback parameter is the segment it was
+ * prepared from, stamped with the request's submission number: a callback
+ * for a submission that is no longer the request's current one (an engine
+ * calling back after it was terminated) is ignored instead of completing
+ * someone else's request. Once the request has been resubmitted with at
+ * least as many descriptors, the stamp is rewritten and such a stray
+ * callback can no longer be told apart: dma_ext's defence is that it never
+ * force-completes a request unless the engine was terminated or lost its
+ * driver.
+ */
 static void dmaext_desc_done(void *param, const struct dmaengine_result *res)
 {
-	struct dmaext_req *req = param;
+	struct dmaext_seg *seg = param;
+	struct dmaext_req *req = dmaext_seg_req(seg);
+	u16 gen = READ_ONCE(seg->gen);
 
-	if (res && res->result != DMA_TRANS_NOERROR)
+	if (unlikely(!gen || gen != READ_ONCE(req->gen))) {
+		pr_warn_ratelimited("a descriptor completed after its request did: ignored\n");
+		if (req->chan)
+			atomic64_inc(&req->chan->late_callbacks);
+		return;
+	}
+	WRITE_ONCE(seg->gen, 0);
+	if (!res)
+		atomic64_inc(&req->chan->no_result);
+	else if (res->result != DMA_TRANS_NOERROR)
 		dmaext_set_status(req, res->result == DMA_TRANS_ABORTED ?
 					-ECANCELED : -EIO);
 	dmaext_put_pending(req);
@@ -204,17 +390,34 @@ static void dmaext_desc_done(void *param, const struct dmaengine_result *res)
 
 /* Hand one prepared descriptor to the engine; false if it refused it. */
 static bool dmaext_submit_tx(struct dmaext_chan *c, struct dmaext_req *req,
-			     struct dma_async_tx_descriptor *tx)
+			     unsigned int i, struct dma_async_tx_descriptor *tx)
 {
+	struct dmaext_seg *seg = &req->segs[i];
+
+	seg->idx = i;
+	seg->gen = req->gen;
 	tx->callback_result = dmaext_desc_done;
-	tx->callback_param = req;
+	tx->callback_param = seg;
 	atomic_inc(&req->pending);
 	if (dma_submit_error(dmaengine_submit(tx))) {
+		seg->gen = 0;
 		atomic_dec(&req->pending);
 		return false;
 	}
 	atomic64_inc(&c->descriptors);
 	return true;
+}
+
+/*
+ * An engine that completes in order has finished every descriptor of a
+ * request when the last one finished: only that one needs to interrupt.
+ */
+static unsigned long dmaext_prep_flags(struct dmaext_chan *c, bool last)
+{
+	if (!last && c->in_order)
+		return DMA_CTRL_ACK;
+	atomic64_inc(&c->interrupts);
+	return DMA_CTRL_ACK | DMA_PREP_INTERRUPT;
 }
 
 /*
@@ -225,20 +428,20 @@ static bool dmaext_submit_tx(struct dmaext_chan *c, struct dmaext_req *req,
  */
 static bool __dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 {
-	const unsigned long flags = DMA_CTRL_ACK | DMA_PREP_INTERRUPT;
 	struct dma_async_tx_descriptor *tx;
-	unsigned int i;
+	unsigned int i, nr = req->nr_segs;
 
-	if (c->ops && req->nr_segs <= c->ops->max_batch) {
-		tx = c->ops->prep_memcpy_batch(c->chan, req->segs, req->nr_segs, flags);
-		return tx && dmaext_submit_tx(c, req, tx);
+	if (c->ops && nr <= c->ops->max_batch) {
+		tx = c->ops->prep_memcpy_batch(c->chan, req->segs, nr,
+					       dmaext_prep_flags(c, true));
+		return tx && dmaext_submit_tx(c, req, 0, tx);
 	}
-	for (i = 0; i < req->nr_segs; i++) {
+	for (i = 0; i < nr; i++) {
 		const struct dmaext_seg *seg = &req->segs[i];
 
-		tx = dmaengine_prep_dma_memcpy(c->chan, seg->dst, seg->src,
-					       seg->len, flags);
-		if (!tx || !dmaext_submit_tx(c, req, tx)) {
+		tx = dmaengine_prep_dma_memcpy(c->chan, seg->dst, seg->src, seg->len,
+					       dmaext_prep_flags(c, i == nr - 1));
+		if (!tx || !dmaext_submit_tx(c, req, i, tx)) {
 			if (!i)
 				return false;
 			dmaext_set_status(req, -EIO);
@@ -248,23 +451,38 @@ static bool __dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 	return true;
 }
 
+static int dmaext_state_errno(enum dmaext_state state)
+{
+	switch (state) {
+	case DMAEXT_OPEN:
+		return 0;
+	case DMAEXT_DYING:
+		return -ENODEV;
+	default:
+		return -EBUSY;
+	}
+}
+
 /**
  * dmaext_submit() - submit one copy request
  * @c: channel from dmaext_request_chan()
  * @req: the request, with src, dst, their nents and done filled in
  *
- * Never sleeps; may be called in atomic context.
+ * Holds no lock of its own across the engine's prep/submit/issue calls.
+ * Those may take spin_lock_bh (ioatdma) or sleep (idxd waits for a free
+ * descriptor), so the caller must not hold a spinlock or have interrupts
+ * off, and must be able to sleep when the engine's prep may (idxd).
  *
  * Return: 0 when the request was accepted: ->done() will be called exactly
  * once. A negative errno when nothing was submitted and ->done() will not
  * be called: -EINVAL for bad input, -EBUSY when the engine is out of
- * descriptors or the channel is being aborted, -ENODEV when its engine is
- * gone.
+ * descriptors or the channel is being aborted or is quarantined, -ENODEV
+ * when its engine is going away.
  */
 int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 {
 	unsigned long flags;
-	int rc;
+	int rc, idx;
 
 	if (!req->done)
 		return -EINVAL;
@@ -274,73 +492,141 @@ int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 
 	req->chan = c;
 	req->status = 0;
+	req->gen++;
+	if (!req->gen)
+		req->gen = 1;
 	atomic_set(&req->pending, 1);	/* held until every descriptor is out */
 
-	spin_lock_irqsave(&c->submit_lock, flags);
-	rc = c->refuse;
+	idx = srcu_read_lock(&c->srcu);
+	spin_lock_irqsave(&c->lock, flags);
+	rc = dmaext_state_errno(c->state);
+	if (!rc)
+		list_add_tail(&req->node, &c->inflight);
+	spin_unlock_irqrestore(&c->lock, flags);
 	if (rc)
 		goto unlock;
-	spin_lock(&c->lock);
-	list_add_tail(&req->node, &c->inflight);
-	spin_unlock(&c->lock);
 
 	if (!__dmaext_submit(c, req)) {
-		spin_lock(&c->lock);
-		list_del_init(&req->node);
-		spin_unlock(&c->lock);
+		dmaext_unlist(c, req);
 		rc = -EBUSY;
 		goto unlock;
 	}
 	atomic64_inc(&c->requests);
 	dma_async_issue_pending(c->chan);
 	atomic64_inc(&c->submits);
+	/* before leaving the read side: a quiesce then never sees it held */
+	dmaext_put_pending(req);
 unlock:
-	spin_unlock_irqrestore(&c->submit_lock, flags);
-	if (!rc)
-		dmaext_put_pending(req);
+	srcu_read_unlock(&c->srcu, idx);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(dmaext_submit);
 
-/*
- * Refuse new requests with @status, quiesce the engine, and complete what
- * is left in flight with @status.
- */
-static int dmaext_quiesce(struct dmaext_chan *c, int status)
+/* ------------------------------------------------------------------ */
+/* Abort, quarantine and removal */
+
+static bool dmaext_idle(struct dmaext_chan *c)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&c->lock, flags);
+	idle = list_empty(&c->inflight);
+	spin_unlock_irqrestore(&c->lock, flags);
+	return idle;
+}
+
+/* Complete everything in flight with @status: the engine is done with it. */
+static void dmaext_complete_all(struct dmaext_chan *c, int status)
 {
 	struct dmaext_req *req;
 	unsigned long flags;
-	int rc;
-
-	lockdep_assert_held(&c->quiesce_mutex);
-	spin_lock_irqsave(&c->submit_lock, flags);
-	c->refuse = status == -ENODEV ? -ENODEV : -EBUSY;
-	spin_unlock_irqrestore(&c->submit_lock, flags);
-
-	/* after this no descriptor callback runs or will run */
-	rc = dmaengine_terminate_sync(c->chan);
 
 	for (;;) {
 		spin_lock_irqsave(&c->lock, flags);
 		req = list_first_entry_or_null(&c->inflight, struct dmaext_req, node);
+		/* a stray callback for this submission is now ignored */
+		if (req && !++req->gen)
+			req->gen = 1;
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (!req)
 			break;
 		dmaext_set_status(req, status);
 		dmaext_complete(req);
 	}
-	return rc;
+}
+
+/* Wait, at most quiesce_ms, for every submitter to leave the engine. */
+static bool dmaext_wait_submitters(struct dmaext_chan *c)
+{
+	unsigned long cookie = start_poll_synchronize_srcu(&c->srcu);
+	unsigned long end = jiffies + msecs_to_jiffies(c->quiesce_ms);
+
+	while (!poll_state_synchronize_srcu(&c->srcu, cookie)) {
+		if (time_after(jiffies, end)) {
+			pr_err("%s: a submitter is stuck in the engine's prep or submit\n",
+			       c->name);
+			return false;
+		}
+		usleep_range(200, 1000);
+	}
+	return true;
+}
+
+/*
+ * Stop @c taking requests (state @to; DYING stays DYING) and make sure its
+ * engine is done with every request in flight: either it is terminated and
+ * they complete here with @status, or it finishes them itself within
+ * quiesce_ms (their own status, success included).
+ *
+ * Return: 0 when nothing is in flight any more; -ETIMEDOUT when requests
+ * stay with an engine that could not be stopped (they stay in flight);
+ * -EBUSY when a submitter did not even come back from the engine.
+ */
+static int dmaext_quiesce(struct dmaext_chan *c, enum dmaext_state to, int status)
+{
+	unsigned long flags;
+	long left;
+
+	lockdep_assert_held(&c->quiesce_mutex);
+	spin_lock_irqsave(&c->lock, flags);
+	if (c->state != DMAEXT_DYING)
+		c->state = to;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	if (!dmaext_wait_submitters(c)) {
+		atomic64_inc(&c->quarantines);
+		return -EBUSY;
+	}
+	/* after a successful terminate_sync no descriptor callback runs */
+	if (c->chan && c->can_terminate && !dmaengine_terminate_sync(c->chan)) {
+		dmaext_complete_all(c, status);
+		return 0;
+	}
+	left = wait_event_timeout(c->idle_wq, dmaext_idle(c),
+				  msecs_to_jiffies(c->quiesce_ms));
+	if (left)
+		return 0;
+	atomic64_inc(&c->quarantines);
+	pr_warn_ratelimited("%s: the engine cannot be stopped and has not finished its requests in %u ms: they stay in flight, the channel takes no new ones until it does\n",
+			    c->name, c->quiesce_ms);
+	return -ETIMEDOUT;
 }
 
 /**
  * dmaext_abort() - abort everything in flight on a channel
  * @c: the channel
  *
- * Terminates the channel's descriptors and completes every request still
- * in flight with -ECANCELED; submissions racing with it fail with -EBUSY.
- * Afterwards the channel takes new requests again. Sleeps.
+ * Where the engine can be terminated, terminates it and completes every
+ * request still in flight with -ECANCELED. Where it cannot (ioatdma,
+ * idxd), waits up to quiesce_timeout_ms for the engine to finish them;
+ * requests it has not finished by then stay in flight and the channel is
+ * quarantined (submissions fail with -EBUSY) until the last of them
+ * completes. Submissions racing with the abort fail with -EBUSY. Sleeps.
  *
- * Return: 0 or the error of dmaengine_terminate_sync().
+ * Return: 0 when nothing is in flight any more, -ETIMEDOUT when requests
+ * stay in flight (quarantine), -EBUSY when a submitter is stuck in the
+ * engine (quarantine too).
  */
 int dmaext_abort(struct dmaext_chan *c)
 {
@@ -348,15 +634,170 @@ int dmaext_abort(struct dmaext_chan *c)
 	int rc;
 
 	mutex_lock(&c->quiesce_mutex);
-	rc = dmaext_quiesce(c, -ECANCELED);
-	spin_lock_irqsave(&c->submit_lock, flags);
-	if (c->refuse == -EBUSY)
-		c->refuse = 0;
-	spin_unlock_irqrestore(&c->submit_lock, flags);
+	rc = dmaext_quiesce(c, DMAEXT_ABORTING, -ECANCELED);
+	spin_lock_irqsave(&c->lock, flags);
+	if (c->state == DMAEXT_ABORTING)
+		c->state = list_empty(&c->inflight) ? DMAEXT_OPEN : DMAEXT_QUARANTINED;
+	spin_unlock_irqrestore(&c->lock, flags);
 	mutex_unlock(&c->quiesce_mutex);
 	return rc;
 }
 EXPORT_SYMBOL_GPL(dmaext_abort);
+
+/*
+ * @c's engine or channel is going away: refuse work for good, quiesce,
+ * give the dmaengine channel back and tell the client. Requests an engine
+ * that cannot be terminated did not finish stay in flight.
+ */
+static void dmaext_remove_chan(struct dmaext_chan *c)
+{
+	struct dma_chan *chan;
+	int rc;
+
+	lockdep_assert_held(&dmaext_mutex);
+	mutex_lock(&c->quiesce_mutex);
+	chan = c->chan;
+	rc = dmaext_quiesce(c, DMAEXT_DYING, -ENODEV);
+	/*
+	 * A submitter still inside the engine keeps the channel: giving it
+	 * back under it would be worse than dmaengine's complaint.
+	 */
+	if (chan && rc != -EBUSY) {
+		WRITE_ONCE(c->chan, NULL);
+		c->ops = NULL;
+		dma_release_channel(chan);
+	}
+	mutex_unlock(&c->quiesce_mutex);
+	if (!c->told) {
+		c->told = true;
+		if (c->removed)
+			c->removed(c, c->context);
+	}
+}
+
+/* The engine's device lost its driver: it does no DMA any more. */
+static void dmaext_engine_gone(const struct device *engine)
+{
+	struct dmaext_chan *c;
+
+	mutex_lock(&dmaext_mutex);
+	list_for_each_entry(c, &dmaext_chans, node)
+		if (c->engine == engine && c->state == DMAEXT_DYING)
+			dmaext_complete_all(c, -ENODEV);
+	mutex_unlock(&dmaext_mutex);
+}
+
+/* Remove every channel of @engine that is still attached. */
+static void dmaext_engine_leaving(const struct device *engine)
+{
+	struct dmaext_chan *c;
+
+	mutex_lock(&dmaext_mutex);
+	list_for_each_entry(c, &dmaext_chans, node)
+		if (c->engine == engine && !c->told)
+			dmaext_remove_chan(c);
+	mutex_unlock(&dmaext_mutex);
+}
+
+static int dmaext_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		/* before the driver's remove(): the engine still runs */
+		dmaext_mark_dying(dev);
+		dmaext_engine_leaving(dev);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		dmaext_engine_gone(dev);
+		dmaext_unmark_dying(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+/* A dmaengine channel device is being unregistered (idxd wq disable). */
+static void dmaext_chan_dev_removed(struct device *dev)
+{
+	struct dma_chan_dev *chan_dev = container_of(dev, struct dma_chan_dev, device);
+	struct dmaext_chan *c;
+
+	dmaext_mark_dying(chan_dev);
+	mutex_lock(&dmaext_mutex);
+	list_for_each_entry(c, &dmaext_chans, node)
+		if (c->chan_dev == chan_dev && !c->told)
+			dmaext_remove_chan(c);
+	mutex_unlock(&dmaext_mutex);
+	dmaext_unmark_dying(chan_dev);
+}
+
+struct dmaext_bus_hook {
+	struct list_head node;
+	const struct bus_type *bus;
+	struct notifier_block nb;
+};
+
+static DEFINE_MUTEX(dmaext_hook_mutex);
+static LIST_HEAD(dmaext_bus_hooks);	/* under dmaext_hook_mutex */
+static struct class_interface dmaext_class_intf = {
+	.remove_dev = dmaext_chan_dev_removed,
+};
+
+/* Learn of @chan's removal from the driver core: hook its bus and class. */
+static int dmaext_hook_engine(struct dma_chan *chan)
+{
+	const struct bus_type *bus = chan->device->dev->bus;
+	struct dmaext_bus_hook *h;
+	int rc = 0;
+
+	mutex_lock(&dmaext_hook_mutex);
+	if (!dmaext_class_intf.class && chan->dev->device.class) {
+		dmaext_class_intf.class = chan->dev->device.class;
+		rc = class_interface_register(&dmaext_class_intf);
+		if (rc) {
+			dmaext_class_intf.class = NULL;
+			goto unlock;
+		}
+	}
+	if (!bus)
+		goto unlock;
+	list_for_each_entry(h, &dmaext_bus_hooks, node)
+		if (h->bus == bus)
+			goto unlock;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h) {
+		rc = -ENOMEM;
+		goto unlock;
+	}
+	h->bus = bus;
+	h->nb.notifier_call = dmaext_bus_notify;
+	rc = bus_register_notifier(bus, &h->nb);
+	if (rc)
+		kfree(h);
+	else
+		list_add(&h->node, &dmaext_bus_hooks);
+unlock:
+	mutex_unlock(&dmaext_hook_mutex);
+	return rc;
+}
+
+static void dmaext_unhook_all(void)
+{
+	struct dmaext_bus_hook *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, &dmaext_bus_hooks, node) {
+		bus_unregister_notifier(h->bus, &h->nb);
+		list_del(&h->node);
+		kfree(h);
+	}
+	if (dmaext_class_intf.class)
+		class_interface_unregister(&dmaext_class_intf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Channels */
 
 static int dmaext_stat_get(void *data, u64 *val)
 {
@@ -365,15 +806,54 @@ static int dmaext_stat_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(dmaext_stat_fops, dmaext_stat_get, NULL, "%llu\n");
 
+static int dmaext_state_show(struct seq_file *m, void *unused)
+{
+	struct dmaext_chan *c = m->private;
+
+	seq_printf(m, "%s\n", dmaext_state_names[READ_ONCE(c->state)]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dmaext_state);
+
+static int dmaext_inflight_show(struct seq_file *m, void *unused)
+{
+	struct dmaext_chan *c = m->private;
+	struct list_head *pos;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each(pos, &c->inflight)
+		n++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	seq_printf(m, "%u\n", n);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dmaext_inflight);
+
 static void dmaext_debugfs_add(struct dmaext_chan *c)
 {
-	struct dentry *dir = debugfs_create_dir(dma_chan_name(c->chan), dmaext_debugfs);
+	static const struct {
+		const char *name;
+		size_t off;
+	} stats[] = {
+		{ "requests", offsetof(struct dmaext_chan, requests) },
+		{ "descriptors", offsetof(struct dmaext_chan, descriptors) },
+		{ "submits", offsetof(struct dmaext_chan, submits) },
+		{ "errors", offsetof(struct dmaext_chan, errors) },
+		{ "interrupts", offsetof(struct dmaext_chan, interrupts) },
+		{ "no_result", offsetof(struct dmaext_chan, no_result) },
+		{ "quarantines", offsetof(struct dmaext_chan, quarantines) },
+		{ "late_callbacks", offsetof(struct dmaext_chan, late_callbacks) },
+	};
+	struct dentry *dir = debugfs_create_dir(c->name, dmaext_debugfs);
+	unsigned int i;
 
-	debugfs_create_file_unsafe("requests", 0444, dir, &c->requests, &dmaext_stat_fops);
-	debugfs_create_file_unsafe("descriptors", 0444, dir, &c->descriptors,
-				   &dmaext_stat_fops);
-	debugfs_create_file_unsafe("submits", 0444, dir, &c->submits, &dmaext_stat_fops);
-	debugfs_create_file_unsafe("errors", 0444, dir, &c->errors, &dmaext_stat_fops);
+	for (i = 0; i < ARRAY_SIZE(stats); i++)
+		debugfs_create_file_unsafe(stats[i].name, 0444, dir,
+					   (void *)c + stats[i].off, &dmaext_stat_fops);
+	debugfs_create_file("state", 0444, dir, c, &dmaext_state_fops);
+	debugfs_create_file("inflight", 0444, dir, c, &dmaext_inflight_fops);
 	c->debugfs = dir;
 }
 
@@ -387,6 +867,8 @@ static bool dmaext_filter(struct dma_chan *chan, void *param)
 	const struct dmaext_filter_arg *arg = param;
 
 	if (arg->name && strcmp(dma_chan_name(chan), arg->name))
+		return false;
+	if (dmaext_chan_dying(chan))
 		return false;
 	return arg->node == NUMA_NO_NODE || dev_to_node(chan->device->dev) == arg->node;
 }
@@ -402,12 +884,23 @@ static const struct dmaext_provider_ops *dmaext_find_ops(struct dma_device *dma)
 	return NULL;
 }
 
+static void dmaext_free_chan(struct dmaext_chan *c)
+{
+	if (c->chan)
+		dma_release_channel(c->chan);
+	put_device(c->dma_dev);
+	cleanup_srcu_struct(&c->srcu);
+	mutex_destroy(&c->quiesce_mutex);
+	kfree(c);
+}
+
 /**
  * dmaext_request_chan() - get a private memcpy channel
  * @spec: which one: by name, on a preferred NUMA node, or any
  *
  * Uses dma_request_channel(), so it also finds the DMA_PRIVATE channels of
- * ioatdma, idxd and ptdma. A node preference falls back to any node. Sleeps.
+ * ioatdma, idxd and ptdma. A node preference falls back to any node. No
+ * channel of an engine that is going away is handed out. Sleeps.
  *
  * Return: the channel or an ERR_PTR(): -ENODEV when none is free.
  */
@@ -415,8 +908,10 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 {
 	struct dmaext_filter_arg arg = { .name = spec->name, .node = spec->node };
 	struct dma_chan *chan = NULL;
+	struct dma_device *dma;
 	struct dmaext_chan *c;
 	dma_cap_mask_t mask;
+	int rc;
 
 	dma_cap_zero(mask);
 	dma_cap_set(DMA_MEMCPY, mask);
@@ -434,23 +929,52 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 		dma_release_channel(chan);
 		return ERR_PTR(-ENOMEM);
 	}
+	rc = init_srcu_struct(&c->srcu);
+	if (rc) {
+		kfree(c);
+		dma_release_channel(chan);
+		return ERR_PTR(rc);
+	}
+	dma = chan->device;
 	c->chan = chan;
-	c->dma_dev = dmaengine_get_dma_device(chan);
+	c->engine = dma->dev;
+	c->chan_dev = chan->dev;
+	strscpy(c->name, dma_chan_name(chan), sizeof(c->name));
+	c->dma_dev = get_device(dmaengine_get_dma_device(chan));
 	c->max_len = min_t(unsigned int, dma_get_max_seg_size(c->dma_dev), U32_MAX);
-	c->align_mask = (1U << chan->device->copy_align) - 1;
+	c->align_mask = (1U << dma->copy_align) - 1;
+	c->can_terminate = dma->device_terminate_all && dma->device_synchronize;
+	c->in_order = !dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
+	c->quiesce_ms = dmaext_quiesce_ms;
 	c->removed = spec->removed;
 	c->context = spec->context;
-	spin_lock_init(&c->submit_lock);
 	mutex_init(&c->quiesce_mutex);
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->inflight);
+	init_waitqueue_head(&c->idle_wq);
 
+	rc = dmaext_hook_engine(chan);
+	if (rc)
+		goto free;
 	mutex_lock(&dmaext_mutex);
-	c->ops = dmaext_find_ops(chan->device);
+	/*
+	 * A removal marks its engine dying before it walks the channels under
+	 * dmaext_mutex: either it sees this channel or this sees the mark.
+	 */
+	if (dmaext_chan_dying(chan)) {
+		mutex_unlock(&dmaext_mutex);
+		rc = -ENODEV;
+		goto free;
+	}
+	c->ops = dmaext_find_ops(dma);
 	list_add_tail(&c->node, &dmaext_chans);
 	dmaext_debugfs_add(c);
 	mutex_unlock(&dmaext_mutex);
 	return c;
+
+free:
+	dmaext_free_chan(c);
+	return ERR_PTR(rc);
 }
 EXPORT_SYMBOL_GPL(dmaext_request_chan);
 
@@ -458,7 +982,7 @@ EXPORT_SYMBOL_GPL(dmaext_request_chan);
  * dmaext_release_chan() - give a channel back
  * @c: the channel; no request may be in flight on it
  *
- * Sleeps.
+ * After this no ->removed() callback is made for @c. Sleeps.
  */
 void dmaext_release_chan(struct dmaext_chan *c)
 {
@@ -467,11 +991,7 @@ void dmaext_release_chan(struct dmaext_chan *c)
 	debugfs_remove_recursive(c->debugfs);
 	mutex_unlock(&dmaext_mutex);
 	WARN_ON(!list_empty(&c->inflight));
-	dma_release_channel(c->chan);
-	mutex_destroy(&c->quiesce_mutex);
-	kfree(c);
-	atomic_inc(&dmaext_release_seq);
-	wake_up_all(&dmaext_release_wq);
+	dmaext_free_chan(c);
 }
 EXPORT_SYMBOL_GPL(dmaext_release_chan);
 
@@ -479,17 +999,34 @@ EXPORT_SYMBOL_GPL(dmaext_release_chan);
  * dmaext_dma_chan() - the dmaengine channel behind @c
  * @c: the channel
  *
- * Return: the struct dma_chan.
+ * Return: the struct dma_chan, or NULL once the engine went away.
  */
 struct dma_chan *dmaext_dma_chan(struct dmaext_chan *c)
 {
-	return c->chan;
+	return READ_ONCE(c->chan);
 }
 EXPORT_SYMBOL_GPL(dmaext_dma_chan);
 
 /**
+ * dmaext_chan_name() - the dmaengine name of @c's channel
+ * @c: the channel
+ *
+ * Stays valid after the engine went away, until dmaext_release_chan().
+ *
+ * Return: the name, e.g. "dma0chan1".
+ */
+const char *dmaext_chan_name(struct dmaext_chan *c)
+{
+	return c->name;
+}
+EXPORT_SYMBOL_GPL(dmaext_chan_name);
+
+/**
  * dmaext_dma_device() - the device to map buffers against for @c
  * @c: the channel
+ *
+ * dma_ext holds a reference on it until dmaext_release_chan(), so buffers
+ * can be unmapped after the engine went away.
  *
  * Return: dmaengine_get_dma_device() of the channel.
  */
@@ -522,8 +1059,27 @@ void dmaext_get_stats(struct dmaext_chan *c, struct dmaext_chan_stats *stats)
 	stats->descriptors = atomic64_read(&c->descriptors);
 	stats->submits = atomic64_read(&c->submits);
 	stats->errors = atomic64_read(&c->errors);
+	stats->interrupts = atomic64_read(&c->interrupts);
+	stats->no_result = atomic64_read(&c->no_result);
+	stats->quarantines = atomic64_read(&c->quarantines);
 }
 EXPORT_SYMBOL_GPL(dmaext_get_stats);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * dmaext_set_quiesce_timeout() - how long an abort or removal waits on @c
+ * @c: the channel
+ * @ms: milliseconds, for an engine that cannot be terminated
+ */
+void dmaext_set_quiesce_timeout(struct dmaext_chan *c, unsigned int ms)
+{
+	c->quiesce_ms = ms;
+}
+EXPORT_SYMBOL_IF_KUNIT(dmaext_set_quiesce_timeout);
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Providers that know dma_ext */
 
 /**
  * dmaext_register_provider() - register a provider's native operations
@@ -557,33 +1113,22 @@ int dmaext_register_provider(struct dma_device *dma,
 }
 EXPORT_SYMBOL_GPL(dmaext_register_provider);
 
-static bool dmaext_device_unused(struct dma_device *dma)
-{
-	struct dmaext_chan *c;
-	bool unused = true;
-
-	mutex_lock(&dmaext_mutex);
-	list_for_each_entry(c, &dmaext_chans, node)
-		if (c->chan->device == dma)
-			unused = false;
-	mutex_unlock(&dmaext_mutex);
-	return unused;
-}
-
 /**
  * dmaext_unregister_provider() - a provider is going away
  * @dma: its dma_device, before dma_async_device_unregister()
  *
- * Every dma_ext channel on @dma is quiesced (its requests in flight
- * complete with -ENODEV), its client's ->removed() is called, and this
- * waits until the clients have released them. Sleeps.
+ * Forgets @dma's native operations. Every dma_ext channel on @dma that the
+ * driver core has not already seen go (its device losing its driver) is
+ * removed now: quiesced, given back to dmaengine, its client told through
+ * ->removed(). Does not wait for the clients to release their dma_ext
+ * channels. Sleeps.
  */
 void dmaext_unregister_provider(struct dma_device *dma)
 {
 	struct dmaext_provider *p, *tmp;
 	struct dmaext_chan *c;
-	int seq;
 
+	dmaext_mark_dying(dma->dev);
 	mutex_lock(&dmaext_mutex);
 	list_for_each_entry_safe(p, tmp, &dmaext_providers, node) {
 		if (p->dma == dma) {
@@ -591,26 +1136,11 @@ void dmaext_unregister_provider(struct dma_device *dma)
 			kfree(p);
 		}
 	}
-	list_for_each_entry(c, &dmaext_chans, node) {
-		if (c->chan->device != dma)
-			continue;
-		mutex_lock(&c->quiesce_mutex);
-		dmaext_quiesce(c, -ENODEV);
-		mutex_unlock(&c->quiesce_mutex);
-		c->ops = NULL;
-		if (c->removed)
-			c->removed(c, c->context);
-	}
+	list_for_each_entry(c, &dmaext_chans, node)
+		if (c->engine == dma->dev && !c->told)
+			dmaext_remove_chan(c);
 	mutex_unlock(&dmaext_mutex);
-
-	for (;;) {
-		seq = atomic_read(&dmaext_release_seq);
-		if (dmaext_device_unused(dma))
-			break;
-		if (!wait_event_timeout(dmaext_release_wq,
-					atomic_read(&dmaext_release_seq) != seq, 10 * HZ))
-			dev_warn(dma->dev, "waiting for dma_ext clients to release channels\n");
-	}
+	dmaext_unmark_dying(dma->dev);
 }
 EXPORT_SYMBOL_GPL(dmaext_unregister_provider);
 
@@ -622,6 +1152,9 @@ static int __init dmaext_init(void)
 
 static void __exit dmaext_exit(void)
 {
+	mutex_lock(&dmaext_hook_mutex);
+	dmaext_unhook_all();
+	mutex_unlock(&dmaext_hook_mutex);
 	debugfs_remove_recursive(dmaext_debugfs);
 }
 

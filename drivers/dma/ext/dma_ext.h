@@ -10,9 +10,16 @@
  * dma_async_issue_pending() and calls the client's ->done() exactly once
  * when all of them have finished, with 0 or a negative errno.
  *
- * Nothing in the submit path sleeps or allocates: the per-request state,
- * including room for the split segments, is allocated by the caller with
- * the size dmaext_req_size() gives.
+ * Nothing in the submit path allocates: the per-request state, including
+ * room for the split segments, is allocated by the caller with the size
+ * dmaext_req_size() gives. dma_ext holds no lock across the engine's own
+ * calls, which may sleep (idxd) or take spin_lock_bh (ioatdma): see
+ * dmaext_submit() for the context a caller must provide.
+ *
+ * dma_ext never completes a request while its engine may still write for
+ * it: an engine that cannot be terminated (ioatdma, idxd) is waited for,
+ * and requests it does not finish stay in flight (the channel is
+ * quarantined) until it does, or until its device has lost its driver.
  */
 #ifndef _DMA_EXT_H
 #define _DMA_EXT_H
@@ -35,6 +42,9 @@ struct dmaext_seg {
 	dma_addr_t src;
 	dma_addr_t dst;
 	u32 len;
+	/* private: which request and submission a descriptor callback is for */
+	u16 idx;
+	u16 gen;
 };
 
 /**
@@ -44,8 +54,11 @@ struct dmaext_seg {
  *	was aborted, -ENODEV when its engine went away
  *
  * Called exactly once per submitted request, from the engine's completion
- * context (which may be a softirq) and never under a channel lock. The
- * request may be reused or freed from within the callback.
+ * context (which may be a hardirq thread, a tasklet or a worker), from an
+ * abort or removal in process context, or from dmaext_submit() itself,
+ * and never under a channel lock. Whatever the status, the engine is done
+ * with the request's buffers. The request may be reused or freed from
+ * within the callback.
  */
 typedef void (*dmaext_done_t)(struct dmaext_req *req, int status);
 
@@ -74,6 +87,7 @@ struct dmaext_req {
 	struct list_head node;		/* on chan->inflight, under chan->lock */
 	atomic_t pending;		/* descriptors not finished + 1 */
 	int status;			/* first error, set with cmpxchg */
+	u16 gen;			/* submission count, never 0 once submitted */
 	unsigned int max_segs;
 	unsigned int nr_segs;
 	struct dmaext_seg segs[];
@@ -100,12 +114,20 @@ struct dmaext_provider_ops {
  * @descriptors: descriptors prepared
  * @submits: dma_async_issue_pending() calls
  * @errors: requests completed with an error
+ * @interrupts: descriptors prepared with DMA_PREP_INTERRUPT
+ * @no_result: descriptors that completed without a result (success to
+ *	dmaengine; ptdma reports its failures this way too)
+ * @quarantines: aborts or removals that found requests the engine could
+ *	neither be stopped from nor finished in time
  */
 struct dmaext_chan_stats {
 	u64 requests;
 	u64 descriptors;
 	u64 submits;
 	u64 errors;
+	u64 interrupts;
+	u64 no_result;
+	u64 quarantines;
 };
 
 /**
@@ -113,11 +135,17 @@ struct dmaext_chan_stats {
  * @chan: the channel
  * @context: as given to dmaext_request_chan()
  *
- * Called in process context before the provider unregisters, after the
- * requests still in flight have completed with -ENODEV; new submissions
- * fail with -ENODEV. The client must release the channel soon, but not
- * from this callback: dmaext_unregister_provider() waits for it, so do it
- * from a work item.
+ * Called once, in process context, when the engine's device is losing its
+ * driver or the channel is being unregistered (an idxd work queue being
+ * disabled), or when a provider calls dmaext_unregister_provider(). By
+ * then new submissions fail with -ENODEV, dma_ext has given the dmaengine
+ * channel back, and every request in flight has completed with -ENODEV
+ * (engines that can be terminated) or has been finished by its engine --
+ * except those an engine that cannot be terminated did not finish in
+ * time: they complete when it does, or with -ENODEV once its device has
+ * lost its driver. The client releases the channel with
+ * dmaext_release_chan() once it has no request in flight, not from this
+ * callback (dma_ext's locks are held): from a work item.
  */
 typedef void (*dmaext_removed_t)(struct dmaext_chan *chan, void *context);
 
@@ -138,6 +166,7 @@ struct dmaext_chan_spec {
 struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec);
 void dmaext_release_chan(struct dmaext_chan *chan);
 struct dma_chan *dmaext_dma_chan(struct dmaext_chan *chan);
+const char *dmaext_chan_name(struct dmaext_chan *chan);
 struct device *dmaext_dma_device(struct dmaext_chan *chan);
 u32 dmaext_max_seg_len(struct dmaext_chan *chan);
 void dmaext_get_stats(struct dmaext_chan *chan, struct dmaext_chan_stats *stats);

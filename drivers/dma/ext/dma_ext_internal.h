@@ -8,6 +8,7 @@
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int dmaext_build_segs(struct dmaext_req *req, u32 max_len, u32 align_mask);
+void dmaext_set_quiesce_timeout(struct dmaext_chan *c, unsigned int ms);
 #endif
 
 #endif /* _DMA_EXT_INTERNAL_H */

@@ -89,7 +89,7 @@ static void stress_release_held(struct work_struct *work)
 static void stress_chan_removed(struct dmaext_chan *chan, void *context)
 {
 	atomic_inc(&held_removed);
-	pr_info("engine going away: releasing %s\n", dma_chan_name(dmaext_dma_chan(chan)));
+	pr_info("engine going away: releasing %s\n", dmaext_chan_name(chan));
 	schedule_work(&held_release_work);
 }
 

@@ -5,6 +5,8 @@
  * dmaext_split: how requests are cut into engine segments.
  * dmaext_submit: the request path against a mock dmaengine provider whose
  * descriptors the test completes by hand, in any order and with any result.
+ * The mock can lack terminate/synchronize (as ioatdma and idxd do) and can
+ * complete out of order (idxd's DMA_COMPLETION_NO_ORDER).
  */
 #include <kunit/test.h>
 #include <linux/dmaengine.h>
@@ -265,17 +267,22 @@ static void mock_release(struct dma_device *dma)
 }
 
 /* Finish descriptor @i with @result, as an engine interrupt would. */
+static void __mock_finish(struct mock_dma *m, unsigned int i,
+			  enum dmaengine_tx_result result)
+{
+	struct dmaengine_result res = { .result = result };
+	struct mock_desc *d = m->descs[i];
+
+	d->finished = true;
+	d->tx.callback_result(d->tx.callback_param, &res);
+}
+
 static void mock_finish(struct kunit *test, struct mock_dma *m, unsigned int i,
 			enum dmaengine_tx_result result)
 {
-	struct dmaengine_result res = { .result = result };
-	struct mock_desc *d;
-
 	KUNIT_ASSERT_LT(test, i, m->nr_descs);
-	d = m->descs[i];
-	KUNIT_ASSERT_FALSE(test, d->finished);
-	d->finished = true;
-	d->tx.callback_result(d->tx.callback_param, &res);
+	KUNIT_ASSERT_FALSE(test, m->descs[i]->finished);
+	__mock_finish(m, i, result);
 }
 
 static int mock_probe(struct platform_device *pdev)
@@ -297,7 +304,12 @@ static void mock_unregister(void *data)
 	platform_device_unregister(pdev);
 }
 
-static struct mock_dma *mock_create(struct kunit *test, bool batch_ops)
+/* mock_create() capabilities */
+#define MOCK_BATCH		BIT(0)	/* dma_ext native batch */
+#define MOCK_NO_TERMINATE	BIT(1)	/* no terminate_all/synchronize */
+#define MOCK_NO_ORDER		BIT(2)	/* DMA_COMPLETION_NO_ORDER */
+
+static struct mock_dma *mock_create(struct kunit *test, unsigned int caps)
 {
 	static const struct dmaext_provider_ops ops = {
 		.prep_memcpy_batch = mock_prep_batch,
@@ -323,12 +335,16 @@ static struct mock_dma *mock_create(struct kunit *test, bool batch_ops)
 	dma->device_prep_dma_memcpy = mock_prep_memcpy;
 	dma->device_issue_pending = mock_issue_pending;
 	dma->device_tx_status = mock_tx_status;
-	dma->device_terminate_all = mock_terminate_all;
-	dma->device_synchronize = mock_synchronize;
+	if (!(caps & MOCK_NO_TERMINATE)) {
+		dma->device_terminate_all = mock_terminate_all;
+		dma->device_synchronize = mock_synchronize;
+	}
+	if (caps & MOCK_NO_ORDER)
+		dma_cap_set(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
 	dma->device_release = mock_release;
 	m->chan.device = dma;
 	list_add_tail(&m->chan.device_node, &dma->channels);
-	if (batch_ops)
+	if (caps & MOCK_BATCH)
 		KUNIT_ASSERT_EQ(test, dmaext_register_provider(dma, &ops), 0);
 	KUNIT_ASSERT_EQ(test, dma_async_device_register(dma), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mock_unregister, m), 0);
@@ -355,6 +371,7 @@ struct submit_env {
 	struct scatterlist src[1], dst[MAX_SEGS];
 	struct done_log log;
 	bool removed;
+	bool keep_on_removed;	/* the test releases the channel itself */
 	struct work_struct release_work;
 };
 
@@ -373,7 +390,8 @@ static void env_removed(struct dmaext_chan *chan, void *context)
 	struct submit_env *e = context;
 
 	e->removed = true;
-	schedule_work(&e->release_work);
+	if (!e->keep_on_removed)
+		schedule_work(&e->release_work);
 }
 
 static void env_release_work(struct work_struct *work)
@@ -388,7 +406,7 @@ static void env_release_work(struct work_struct *work)
  * A request of @nsegs pieces of 4 KiB (non-contiguous on the destination
  * side so they do not merge) on a fresh mock channel.
  */
-static struct submit_env *env_create(struct kunit *test, bool batch_ops,
+static struct submit_env *env_create(struct kunit *test, unsigned int caps,
 				     unsigned int nsegs)
 {
 	struct submit_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -398,7 +416,7 @@ static struct submit_env *env_create(struct kunit *test, bool batch_ops,
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_ASSERT_LE(test, nsegs, ARRAY_SIZE(e->dst));
 	INIT_WORK(&e->release_work, env_release_work);
-	e->m = mock_create(test, batch_ops);
+	e->m = mock_create(test, caps);
 	spec.name = dma_chan_name(&e->m->chan);
 	spec.removed = env_removed;
 	spec.context = e;
@@ -429,7 +447,7 @@ static struct submit_env *env_create(struct kunit *test, bool batch_ops,
 
 static void dmaext_one_issue_per_request(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 4);
+	struct submit_env *e = env_create(test, 0, 4);
 	struct dmaext_chan_stats st;
 	unsigned int i;
 
@@ -451,7 +469,7 @@ static void dmaext_one_issue_per_request(struct kunit *test)
 
 static void dmaext_out_of_order(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 4);
+	struct submit_env *e = env_create(test, 0, 4);
 	static const unsigned int order[] = { 2, 0, 3, 1 };
 	unsigned int i;
 
@@ -466,7 +484,7 @@ static void dmaext_out_of_order(struct kunit *test)
 
 static void dmaext_error_propagates(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 3);
+	struct submit_env *e = env_create(test, 0, 3);
 	struct dmaext_chan_stats st;
 
 	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
@@ -482,7 +500,7 @@ static void dmaext_error_propagates(struct kunit *test)
 
 static void dmaext_abort_completes_inflight(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 3);
+	struct submit_env *e = env_create(test, 0, 3);
 
 	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
 	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
@@ -503,7 +521,7 @@ static void dmaext_abort_completes_inflight(struct kunit *test)
 
 static void dmaext_bad_input_submits_nothing(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 2);
+	struct submit_env *e = env_create(test, 0, 2);
 
 	sg_dma_len(e->src) = 4096;	/* shorter than dst */
 	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EINVAL);
@@ -520,7 +538,7 @@ static void dmaext_bad_input_submits_nothing(struct kunit *test)
 
 static void dmaext_engine_full(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, false, 3);
+	struct submit_env *e = env_create(test, 0, 3);
 
 	/* nothing can be prepared: refused, no callback */
 	e->m->prep_limit = 1;
@@ -541,7 +559,7 @@ static void dmaext_engine_full(struct kunit *test)
 
 static void dmaext_native_batch(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, true, 5);
+	struct submit_env *e = env_create(test, MOCK_BATCH, 5);
 
 	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
 	KUNIT_ASSERT_EQ(test, e->m->nr_descs, 1);
@@ -554,18 +572,227 @@ static void dmaext_native_batch(struct kunit *test)
 
 static void dmaext_provider_removal(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, true, 2);
+	struct submit_env *e = env_create(test, MOCK_BATCH, 2);
 	struct mock_dma *m = e->m;
 
 	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
-	/* waits until the client has released the channel from its work */
 	dmaext_unregister_provider(&m->dma);
 	e->m = NULL;
 	KUNIT_EXPECT_TRUE(test, e->removed);
+	/* the client releases the channel from its work */
+	flush_work(&e->release_work);
 	KUNIT_EXPECT_NULL(test, e->chan);
 	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
 	KUNIT_EXPECT_EQ(test, e->log.status, -ENODEV);
 	KUNIT_EXPECT_EQ(test, m->terminated, 1);
+}
+
+/* Only the last descriptor interrupts where the engine completes in order. */
+static void dmaext_interrupt_on_last(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, 0, 4);
+	struct dmaext_chan_stats st;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ_MSG(test, !!(e->m->descs[i]->tx.flags & DMA_PREP_INTERRUPT),
+				    i == 3, "descriptor %u", i);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.interrupts, 1);
+	for (i = 0; i < 4; i++)
+		mock_finish(test, e->m, i, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+}
+
+/* ... and every descriptor where it does not (idxd). */
+static void dmaext_interrupt_each_out_of_order(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_ORDER, 4);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, e->m->descs[i]->tx.flags & DMA_PREP_INTERRUPT,
+				      "descriptor %u", i);
+	for (i = 0; i < 4; i++)
+		mock_finish(test, e->m, 3 - i, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
+/* The engine finishes the rest of a request a little later. */
+struct late_finish {
+	struct delayed_work work;
+	struct mock_dma *m;
+	unsigned int first, last;
+};
+
+/* Not the test's thread: no KUnit assertion here. */
+static void late_finish_fn(struct work_struct *work)
+{
+	struct late_finish *lf = container_of(to_delayed_work(work), struct late_finish, work);
+	unsigned int i;
+
+	for (i = lf->first; i <= lf->last; i++)
+		__mock_finish(lf->m, i, DMA_TRANS_NOERROR);
+}
+
+/*
+ * An engine without terminate: an abort does not complete anything by
+ * force, it waits for the engine, whose own completion (success) counts.
+ */
+static void dmaext_abort_waits_for_engine(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 3);
+	struct late_finish lf = { .m = e->m, .first = 1, .last = 2 };
+
+	dmaext_set_quiesce_timeout(e->chan, 5000);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	INIT_DELAYED_WORK(&lf.work, late_finish_fn);
+	schedule_delayed_work(&lf.work, msecs_to_jiffies(50));
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
+	flush_delayed_work(&lf.work);
+	KUNIT_EXPECT_EQ(test, e->m->terminated, 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
+/*
+ * ... and when the engine does not finish in time, the request stays in
+ * flight (the CPU must not touch its buffers), the channel refuses new
+ * work, and both end when the engine finishes.
+ */
+static void dmaext_abort_quarantines(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 2);
+	struct dmaext_chan_stats st;
+
+	dmaext_set_quiesce_timeout(e->chan, 50);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.quarantines, 1);
+
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+	mock_finish(test, e->m, 1, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+
+	/* the last request out reopened the channel */
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 2, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 3, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 2);
+}
+
+static void dmaext_quarantine_refuses(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 1);
+	struct dmaext_req *other = kunit_kzalloc(test, dmaext_req_size(MAX_SEGS), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dmaext_set_quiesce_timeout(e->chan, 20);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), -ETIMEDOUT);
+	dmaext_req_init(other, MAX_SEGS);
+	other->src = e->req->src;
+	other->src_nents = 1;
+	other->dst = e->req->dst;
+	other->dst_nents = 1;
+	other->done = log_done;
+	other->context = &e->log;
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, other), -EBUSY);
+	KUNIT_EXPECT_EQ(test, e->m->nr_descs, 1);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+}
+
+/* A callback after a terminate completed the request is ignored. */
+static void dmaext_late_callback_ignored(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, 0, 2);
+	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
+	struct mock_desc *d;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ECANCELED);
+	/* an engine breaking its terminate contract */
+	d = e->m->descs[0];
+	d->tx.callback_result(d->tx.callback_param, &res);
+	d = e->m->descs[1];
+	d->tx.callback_result(d->tx.callback_param, &res);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+}
+
+/* No result is success to dmaengine; dma_ext counts such completions. */
+static void dmaext_no_result_counted(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, 0, 2);
+	struct dmaext_chan_stats st;
+	struct mock_desc *d;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	for (i = 0; i < 2; i++) {
+		d = e->m->descs[i];
+		d->finished = true;
+		d->tx.callback_result(d->tx.callback_param, NULL);
+	}
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.no_result, 2);
+}
+
+/*
+ * An engine that never calls dma_ext loses its driver (ioatdma, ptdma
+ * unbinding): the driver core tells dma_ext, which gives the dmaengine
+ * channel back before the driver's remove(), tells the client, keeps what
+ * an engine without terminate still holds and completes it with -ENODEV
+ * once the device has no driver. Nothing reopens the channel.
+ */
+static void dmaext_removal_by_driver_core(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 2);
+
+	e->keep_on_removed = true;
+	dmaext_set_quiesce_timeout(e->chan, 20);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	device_release_driver(&e->m->pdev->dev);
+	KUNIT_EXPECT_TRUE(test, e->removed);
+	KUNIT_EXPECT_NULL(test, dmaext_dma_chan(e->chan));
+	KUNIT_EXPECT_EQ(test, e->m->chan.client_count, 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ENODEV);
+	/* sticky: an abort does not reopen it */
+	dmaext_abort(e->chan);
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -ENODEV);
+	dmaext_release_chan(e->chan);
+	e->chan = NULL;
+}
+
+/* Same with an engine that can be terminated (ptdma): -ENODEV at once. */
+static void dmaext_removal_terminates(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, 0, 2);
+
+	e->keep_on_removed = true;
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	device_release_driver(&e->m->pdev->dev);
+	KUNIT_EXPECT_TRUE(test, e->removed);
+	KUNIT_EXPECT_EQ(test, e->m->terminated, 1);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ENODEV);
+	KUNIT_EXPECT_EQ(test, e->m->chan.client_count, 0);
+	dmaext_release_chan(e->chan);
+	e->chan = NULL;
 }
 
 static int dmaext_submit_suite_init(struct kunit_suite *suite)
@@ -587,6 +814,15 @@ static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_engine_full),
 	KUNIT_CASE(dmaext_native_batch),
 	KUNIT_CASE(dmaext_provider_removal),
+	KUNIT_CASE(dmaext_interrupt_on_last),
+	KUNIT_CASE(dmaext_interrupt_each_out_of_order),
+	KUNIT_CASE(dmaext_abort_waits_for_engine),
+	KUNIT_CASE(dmaext_abort_quarantines),
+	KUNIT_CASE(dmaext_quarantine_refuses),
+	KUNIT_CASE(dmaext_late_callback_ignored),
+	KUNIT_CASE(dmaext_no_result_counted),
+	KUNIT_CASE(dmaext_removal_by_driver_core),
+	KUNIT_CASE(dmaext_removal_terminates),
 	{}
 };
 

@@ -16,10 +16,19 @@
  * fenced before the request completes; FUA then flushes the region like
  * the CPU path does.
  *
- * Channel lifetime: see struct pmem_dma_chan. An engine that goes away
- * tells dma_ext, which completes our requests in flight with -ENODEV (they
- * are redone by the CPU) and calls pmem_dma_chan_removed(); the channel is
- * then unpublished and released from a work item.
+ * Channel lifetime: see struct pmem_dma_chan. When an engine goes away
+ * dma_ext learns it (from the driver core, or from dma_soft) and calls
+ * pmem_dma_chan_removed() once the engine is done with our requests, or
+ * has been given up on: those it finished complete normally, those it
+ * was stopped from come back with -ENODEV and are redone by the CPU, and
+ * those an engine that cannot be stopped still holds complete when it
+ * finishes them or loses its driver. The channel is then unpublished and
+ * released from a work item on the slow-path workqueue, once the last of
+ * its requests is done.
+ *
+ * Submission context: dmaext_submit() calls the engine's prep and submit
+ * directly, and idxd's prep sleeps when its work queue is full, so the
+ * queue is BLK_MQ_F_BLOCKING (io.c) and ->queue_rq may sleep here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,25 +57,28 @@ static void pmem_dma_chan_put(struct pmem_dma_chan *dc)
 
 /*
  * Release an unpublished channel: wait for the requests still using it,
- * then give it back. Called with dma_mutex held.
+ * then give it back. Takes no lock of the device: its release work takes
+ * dma_mutex, and pmem_dma_dma_exit() waits for that work.
+ *
+ * Return: the channel's dma_async_issue_pending() count, for the caller
+ * to add to dma_retired_submits.
  */
-static void pmem_dma_chan_free(struct pmem_dma_chan *dc, bool from_work)
+static u64 pmem_dma_chan_free(struct pmem_dma_chan *dc, bool from_work)
 {
 	struct pmem_dma_dev *pmem = dc->pmem;
 	struct dmaext_chan_stats st;
 
-	lockdep_assert_held(&pmem->dma_mutex);
 	synchronize_rcu();
 	wait_var_event(&dc->users, !atomic_read(&dc->users));
 	dmaext_get_stats(dc->ext, &st);
-	pmem->dma_retired_submits += st.submits;
 	dma_unmap_resource(dc->dma_dev, dc->pmem_dma, pmem->size,
 			   DMA_BIDIRECTIONAL, 0);
 	dmaext_release_chan(dc->ext);
-	/* no removed() callback can be running or come after the release */
+	/* no removed() callback comes after the release to queue it again */
 	if (!from_work)
 		cancel_work_sync(&dc->release_work);
 	kfree(dc);
+	return st.submits;
 }
 
 static void pmem_dma_chan_release_work(struct work_struct *work)
@@ -74,14 +86,22 @@ static void pmem_dma_chan_release_work(struct work_struct *work)
 	struct pmem_dma_chan *dc = container_of(work, struct pmem_dma_chan,
 						release_work);
 	struct pmem_dma_dev *pmem = dc->pmem;
+	bool mine;
+	u64 submits;
 
 	mutex_lock(&pmem->dma_mutex);
-	if (rcu_access_pointer(pmem->chans[dc->slot]) == dc) {
+	mine = rcu_access_pointer(pmem->chans[dc->slot]) == dc;
+	if (mine)
 		RCU_INIT_POINTER(pmem->chans[dc->slot], NULL);
-		dev_info(pmem->dev, "DMA engine went away: %s released, CPU copies its share\n",
-			 dma_chan_name(dmaext_dma_chan(dc->ext)));
-		pmem_dma_chan_free(dc, true);
-	}
+	mutex_unlock(&pmem->dma_mutex);
+	/* otherwise pmem_dma_dma_exit() unpublished it and frees it */
+	if (!mine)
+		return;
+	dev_info(pmem->dev, "DMA engine went away: %s released, CPU copies its share\n",
+		 dmaext_chan_name(dc->ext));
+	submits = pmem_dma_chan_free(dc, true);
+	mutex_lock(&pmem->dma_mutex);
+	pmem->dma_retired_submits += submits;
 	mutex_unlock(&pmem->dma_mutex);
 }
 
@@ -89,7 +109,7 @@ static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
 {
 	struct pmem_dma_chan *dc = context;
 
-	schedule_work(&dc->release_work);
+	queue_work(dc->pmem->slow_wq, &dc->release_work);
 }
 
 /**
@@ -134,18 +154,17 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 						pmem->size, DMA_BIDIRECTIONAL, 0);
 		if (dma_mapping_error(dc->dma_dev, dc->pmem_dma)) {
 			dev_warn(pmem->dev, "%s cannot reach the namespace\n",
-				 dma_chan_name(dmaext_dma_chan(dc->ext)));
+				 dmaext_chan_name(dc->ext));
 			dmaext_release_chan(dc->ext);
 			kfree(dc);
 			break;
 		}
 		dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 		rcu_assign_pointer(pmem->chans[i], dc);
-		dev_info(pmem->dev, "DMA channel %s\n",
-			 dma_chan_name(dmaext_dma_chan(dc->ext)));
+		dev_info(pmem->dev, "DMA channel %s\n", dmaext_chan_name(dc->ext));
 		if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
 			dev_info(pmem->dev, "%s maps segments of at most %u bytes: requests with longer ones are copied by the CPU\n",
-				 dma_chan_name(dmaext_dma_chan(dc->ext)), dc->max_seg);
+				 dmaext_chan_name(dc->ext), dc->max_seg);
 		used++;
 	}
 	mutex_unlock(&pmem->dma_mutex);
@@ -172,21 +191,26 @@ int pmem_dma_dma_init(struct pmem_dma_dev *pmem)
 /**
  * pmem_dma_dma_exit() - release every channel; no request is in flight
  * @pmem: the device
+ *
+ * Unpublishes the channels under dma_mutex, then lets a release work that
+ * an engine's removal queued finish, then frees what it unpublished, with
+ * dma_mutex dropped: the release work takes it.
  */
 void pmem_dma_dma_exit(struct pmem_dma_dev *pmem)
 {
+	struct pmem_dma_chan *dcs[PMEM_DMA_MAX_CHANS] = {};
 	unsigned int i;
 
 	mutex_lock(&pmem->dma_mutex);
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
-		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
-
-		if (!dc)
-			continue;
+		dcs[i] = pmem_dma_chan_locked(pmem, i);
 		RCU_INIT_POINTER(pmem->chans[i], NULL);
-		pmem_dma_chan_free(dc, false);
 	}
 	mutex_unlock(&pmem->dma_mutex);
+	flush_workqueue(pmem->slow_wq);
+	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++)
+		if (dcs[i])
+			pmem_dma_chan_free(dcs[i], false);
 	mutex_destroy(&pmem->dma_mutex);
 }
 
@@ -255,7 +279,7 @@ size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len)
 
 		if (dc)
 			n += scnprintf(buf + n, len - n, "%s%s", n ? " " : "",
-				       dma_chan_name(dmaext_dma_chan(dc->ext)));
+				       dmaext_chan_name(dc->ext));
 	}
 	mutex_unlock(&pmem->dma_mutex);
 	if (!n)
@@ -271,7 +295,8 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	struct pmem_dma_chan *dc = cmd->dc;
 
 	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
-	cmd->dc = NULL;
+	/* the timeout handler reads it: the engine is done with this request */
+	WRITE_ONCE(cmd->dc, NULL);
 	pmem_dma_chan_put(dc);
 
 	if (status) {
@@ -369,7 +394,8 @@ static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
  * @hctx: the hardware queue, which picks the channel
  * @rq: the started request
  *
- * Never sleeps.
+ * Sleeps only where the engine's prep does (idxd, when its work queue is
+ * full); ->queue_rq of a BLK_MQ_F_BLOCKING queue may.
  *
  * Return: true when the request was submitted and will complete from the
  * DMA callback; false when the caller must copy it with the CPU (below

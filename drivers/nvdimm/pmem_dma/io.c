@@ -2,11 +2,13 @@
 /*
  * pmem_dma IO path: the blk-mq queue and the CPU copy engine.
  *
- * ->queue_rq never sleeps. Requests of at least dma_threshold bytes go to a
- * DMA engine when the device has one (dma.c). A request that needs process context (a write
- * that must first clear media poison, or a flush of a region whose flush
- * sleeps) is handed to the device's slow-path workqueue and completed from
- * there; everything else is copied and completed inline. A write that finds
+ * ->queue_rq sleeps only inside a DMA engine's prep that does (idxd): the
+ * queue is BLK_MQ_F_BLOCKING for that. Requests of at least dma_threshold
+ * bytes go to a DMA engine when the device has one (dma.c). A request that
+ * needs process context (a write that must first clear media poison, or a
+ * flush of a region whose flush sleeps) is handed to the device's
+ * slow-path workqueue and completed from there; everything else is copied
+ * and completed inline. A write that finds
  * poison only part-way through is simply redone from the start in process
  * context: rewriting the same data is harmless.
  *
@@ -328,9 +330,13 @@ static void pmem_dma_complete_rq(struct request *rq)
 }
 
 /*
- * A DMA request that takes too long: abort the device's channels. Every
- * request in flight on them completes with -ECANCELED and is redone by
- * the CPU, this one included. Other requests (the slow path) just wait.
+ * A DMA request that takes too long: abort the device's channels. An
+ * engine that can be terminated is: its requests complete with -ECANCELED
+ * and are redone by the CPU, this one included. One that cannot (ioatdma,
+ * idxd) is given time to finish them, which completes them the normal way;
+ * what it still holds then stays with it -- the CPU must not write the
+ * range while the engine may -- and the timer is re-armed. Other requests
+ * (the slow path) just wait.
  */
 static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
 {
@@ -341,6 +347,11 @@ static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
 		return BLK_EH_RESET_TIMER;
 	dev_warn_ratelimited(pmem->dev, "DMA request timed out: aborting, the CPU redoes it\n");
 	pmem_dma_abort_all(pmem);
+	/* the DMA completion clears dc before it ends or retries the request */
+	if (READ_ONCE(cmd->dc)) {
+		dev_warn_ratelimited(pmem->dev, "the engine cannot be stopped and still holds a request: waiting for it\n");
+		return BLK_EH_RESET_TIMER;
+	}
 	return BLK_EH_DONE;
 }
 
@@ -397,9 +408,11 @@ int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem)
 	set->nr_hw_queues = pmem_dma_hw_queues ?: nr_cpu_ids;
 	set->queue_depth = pmem_dma_queue_depth;
 	set->numa_node = dev_to_node(pmem->dev);
-	set->cmd_size = offsetof(struct pmem_dma_cmd, ereq.segs[PMEM_DMA_MAX_DMA_SEGS]);
+	set->cmd_size = offsetof(struct pmem_dma_cmd, ereq) +
+			dmaext_req_size(PMEM_DMA_MAX_DMA_SEGS);
 	set->timeout = msecs_to_jiffies(pmem_dma_timeout_ms);
-	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	/* an engine's prep may sleep (idxd): ->queue_rq must be allowed to */
+	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
 	set->driver_data = pmem;
 	return blk_mq_alloc_tag_set(set);
 }
