@@ -14,7 +14,10 @@
  *     quiesce_timeout_ms, and what is still out stays in flight
  *     ("quarantine": the channel refuses new work) until the engine
  *     finishes it or its device has lost its driver (BUS_NOTIFY_UNBOUND_
- *     DRIVER: a device without a driver does no DMA).
+ *     DRIVER: a device without a driver does no DMA). An in-order engine
+ *     that reports a request's last cookie complete while a callback is
+ *     still missing dropped a descriptor (ioatdma resetting a stuck
+ *     channel): that request fails instead (dmaext_reap_dropped()).
  *   - completions may come in any order (DMA_COMPLETION_NO_ORDER: idxd);
  *     only engines that complete in order get DMA_PREP_INTERRUPT on just
  *     the last descriptor of a request.
@@ -152,6 +155,7 @@ struct dmaext_chan {
 	atomic64_t no_result;
 	atomic64_t quarantines;
 	atomic64_t late_callbacks;
+	atomic64_t dropped;
 };
 
 /* ------------------------------------------------------------------ */
@@ -308,10 +312,28 @@ static void dmaext_set_status(struct dmaext_req *req, int status)
 }
 
 /*
- * Take @req off the in-flight list if it is still there. A quarantined
- * channel whose last request left reopens; a waiting quiesce is woken.
- * Returns whether @req was on the list.
+ * Take @req, which is in flight, off the list: a quarantined channel whose
+ * last request left reopens. Returns whether the list is now empty, for
+ * the caller to wake a waiting quiesce once it dropped the lock.
  */
+static bool __dmaext_unlist(struct dmaext_chan *c, struct dmaext_req *req)
+{
+	lockdep_assert_held(&c->lock);
+	list_del_init(&req->node);
+	if (!list_empty(&c->inflight))
+		return false;
+	if (c->state == DMAEXT_QUARANTINED)
+		c->state = DMAEXT_OPEN;
+	return true;
+}
+
+static void dmaext_wake_idle(struct dmaext_chan *c)
+{
+	if (wq_has_sleeper(&c->idle_wq))
+		wake_up_all(&c->idle_wq);
+}
+
+/* Take @req off the in-flight list if it is still there; whether it was. */
 static bool dmaext_unlist(struct dmaext_chan *c, struct dmaext_req *req)
 {
 	unsigned long flags;
@@ -322,13 +344,10 @@ static bool dmaext_unlist(struct dmaext_chan *c, struct dmaext_req *req)
 		spin_unlock_irqrestore(&c->lock, flags);
 		return false;
 	}
-	list_del_init(&req->node);
-	idle = list_empty(&c->inflight);
-	if (idle && c->state == DMAEXT_QUARANTINED)
-		c->state = DMAEXT_OPEN;
+	idle = __dmaext_unlist(c, req);
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (idle && wq_has_sleeper(&c->idle_wq))
-		wake_up_all(&c->idle_wq);
+	if (idle)
+		dmaext_wake_idle(c);
 	return true;
 }
 
@@ -393,17 +412,20 @@ static bool dmaext_submit_tx(struct dmaext_chan *c, struct dmaext_req *req,
 			     unsigned int i, struct dma_async_tx_descriptor *tx)
 {
 	struct dmaext_seg *seg = &req->segs[i];
+	dma_cookie_t cookie;
 
 	seg->idx = i;
 	seg->gen = req->gen;
 	tx->callback_result = dmaext_desc_done;
 	tx->callback_param = seg;
 	atomic_inc(&req->pending);
-	if (dma_submit_error(dmaengine_submit(tx))) {
+	cookie = dmaengine_submit(tx);
+	if (dma_submit_error(cookie)) {
 		seg->gen = 0;
 		atomic_dec(&req->pending);
 		return false;
 	}
+	WRITE_ONCE(req->last_cookie, cookie);
 	atomic64_inc(&c->descriptors);
 	return true;
 }
@@ -492,6 +514,8 @@ int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 
 	req->chan = c;
 	req->status = 0;
+	req->dropped_seen = 0;
+	req->last_cookie = 0;
 	req->gen++;
 	if (!req->gen)
 		req->gen = 1;
@@ -556,6 +580,101 @@ static void dmaext_complete_all(struct dmaext_chan *c, int status)
 	}
 }
 
+#define DMAEXT_REAP_BATCH	16
+#define DMAEXT_REAP_SLICE	msecs_to_jiffies(100)
+
+/*
+ * An engine that completes in order is done with every descriptor of a
+ * request once it reports the request's last cookie complete. A request
+ * still waiting for callbacks then had a descriptor dropped without one:
+ * ioatdma does that to the descriptor it finds stuck when it resets a
+ * channel (ioat_reboot_chan() calls back only those behind it). Found so
+ * on two passes a slice apart -- a callback already on its way has
+ * arrived by then -- the request fails with -EIO: the reset engine no
+ * longer writes for it. tx_status is called with no lock held (ioatdma's
+ * runs its cleanup, which may call back into dma_ext).
+ */
+static void dmaext_reap_dropped(struct dmaext_chan *c)
+{
+	struct {
+		struct dmaext_req *req;
+		dma_cookie_t cookie;
+		u16 gen;
+	} snap[DMAEXT_REAP_BATCH];
+	struct dmaext_req *req, *r;
+	unsigned int n = 0, i;
+	unsigned long flags;
+	enum dma_status st;
+	bool reap, idle;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each_entry(req, &c->inflight, node) {
+		if (n == ARRAY_SIZE(snap))
+			break;
+		if (!req->last_cookie)
+			continue;
+		snap[n].req = req;
+		snap[n].cookie = req->last_cookie;
+		snap[n].gen = req->gen;
+		n++;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	for (i = 0; i < n; i++) {
+		st = dmaengine_tx_status(c->chan, snap[i].cookie, NULL);
+		if (st != DMA_COMPLETE && st != DMA_ERROR)
+			continue;
+		reap = false;
+		idle = false;
+		spin_lock_irqsave(&c->lock, flags);
+		/* only a request still listed is known to be alive */
+		list_for_each_entry(r, &c->inflight, node) {
+			if (r != snap[i].req || r->gen != snap[i].gen)
+				continue;
+			if (++r->dropped_seen >= 2) {
+				reap = true;
+				if (!++r->gen)
+					r->gen = 1;
+				idle = __dmaext_unlist(c, r);
+			}
+			break;
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+		if (!reap)
+			continue;
+		req = snap[i].req;
+		dmaext_set_status(req, -EIO);
+		atomic64_inc(&c->dropped);
+		atomic64_inc(&c->errors);
+		pr_warn_ratelimited("%s: the engine finished a request without calling back for all of it: failed\n",
+				    c->name);
+		if (idle)
+			dmaext_wake_idle(c);
+		req->done(req, req->status);
+	}
+}
+
+/*
+ * Wait up to quiesce_ms for the engine to finish what is in flight, while
+ * failing what an in-order engine dropped. Returns whether it did.
+ */
+static bool dmaext_wait_idle(struct dmaext_chan *c)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(c->quiesce_ms);
+
+	for (;;) {
+		long left = (long)(end - jiffies);
+
+		if (left <= 0)
+			return dmaext_idle(c);
+		if (wait_event_timeout(c->idle_wq, dmaext_idle(c),
+				       min_t(long, left, DMAEXT_REAP_SLICE)))
+			return true;
+		if (c->chan && c->in_order)
+			dmaext_reap_dropped(c);
+	}
+}
+
 /* Wait, at most quiesce_ms, for every submitter to leave the engine. */
 static bool dmaext_wait_submitters(struct dmaext_chan *c)
 {
@@ -586,7 +705,6 @@ static bool dmaext_wait_submitters(struct dmaext_chan *c)
 static int dmaext_quiesce(struct dmaext_chan *c, enum dmaext_state to, int status)
 {
 	unsigned long flags;
-	long left;
 
 	lockdep_assert_held(&c->quiesce_mutex);
 	spin_lock_irqsave(&c->lock, flags);
@@ -603,9 +721,7 @@ static int dmaext_quiesce(struct dmaext_chan *c, enum dmaext_state to, int statu
 		dmaext_complete_all(c, status);
 		return 0;
 	}
-	left = wait_event_timeout(c->idle_wq, dmaext_idle(c),
-				  msecs_to_jiffies(c->quiesce_ms));
-	if (left)
+	if (dmaext_wait_idle(c))
 		return 0;
 	atomic64_inc(&c->quarantines);
 	pr_warn_ratelimited("%s: the engine cannot be stopped and has not finished its requests in %u ms: they stay in flight, the channel takes no new ones until it does\n",
@@ -845,6 +961,7 @@ static void dmaext_debugfs_add(struct dmaext_chan *c)
 		{ "no_result", offsetof(struct dmaext_chan, no_result) },
 		{ "quarantines", offsetof(struct dmaext_chan, quarantines) },
 		{ "late_callbacks", offsetof(struct dmaext_chan, late_callbacks) },
+		{ "dropped", offsetof(struct dmaext_chan, dropped) },
 	};
 	struct dentry *dir = debugfs_create_dir(c->name, dmaext_debugfs);
 	unsigned int i;

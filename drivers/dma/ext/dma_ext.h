@@ -88,6 +88,8 @@ struct dmaext_req {
 	atomic_t pending;		/* descriptors not finished + 1 */
 	int status;			/* first error, set with cmpxchg */
 	u16 gen;			/* submission count, never 0 once submitted */
+	u8 dropped_seen;		/* passes that found it dropped, under lock */
+	dma_cookie_t last_cookie;	/* of its last descriptor submitted */
 	unsigned int max_segs;
 	unsigned int nr_segs;
 	struct dmaext_seg segs[];

@@ -163,6 +163,7 @@ struct mock_dma {
 	unsigned int prep_limit;		/* fail prep beyond this; 0 = never */
 	unsigned int issue_pending;
 	unsigned int terminated;
+	dma_cookie_t completed;			/* what tx_status reports done */
 };
 
 static struct mock_dma *to_mock(struct dma_chan *chan)
@@ -229,7 +230,7 @@ static void mock_issue_pending(struct dma_chan *chan)
 static enum dma_status mock_tx_status(struct dma_chan *chan, dma_cookie_t cookie,
 				      struct dma_tx_state *state)
 {
-	return DMA_IN_PROGRESS;
+	return cookie <= READ_ONCE(to_mock(chan)->completed) ? DMA_COMPLETE : DMA_IN_PROGRESS;
 }
 
 static int mock_terminate_all(struct dma_chan *chan)
@@ -711,6 +712,37 @@ static void dmaext_quarantine_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
 }
 
+/*
+ * An in-order engine without terminate resets a stuck channel and calls
+ * back only the descriptors behind the stuck one (ioat_reboot_chan()): it
+ * reports the request's last cookie complete, and dma_ext fails the
+ * request instead of waiting for a callback that never comes.
+ */
+static void dmaext_dropped_descriptor_reaped(struct kunit *test)
+{
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 2);
+	struct dmaext_chan_stats st;
+
+	dmaext_set_quiesce_timeout(e->chan, 2000);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	/* descriptor 0 vanishes, 1 is aborted behind it */
+	e->m->descs[0]->finished = true;
+	mock_finish(test, e->m, 1, DMA_TRANS_ABORTED);
+	WRITE_ONCE(e->m->completed, e->m->descs[1]->tx.cookie);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_NE(test, e->log.status, 0);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.errors, 1);
+	/* the channel is open again */
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	mock_finish(test, e->m, 2, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 3, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 2);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+}
+
 /* A callback after a terminate completed the request is ignored. */
 static void dmaext_late_callback_ignored(struct kunit *test)
 {
@@ -819,6 +851,7 @@ static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_abort_waits_for_engine),
 	KUNIT_CASE(dmaext_abort_quarantines),
 	KUNIT_CASE(dmaext_quarantine_refuses),
+	KUNIT_CASE(dmaext_dropped_descriptor_reaped),
 	KUNIT_CASE(dmaext_late_callback_ignored),
 	KUNIT_CASE(dmaext_no_result_counted),
 	KUNIT_CASE(dmaext_removal_by_driver_core),
