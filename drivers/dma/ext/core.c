@@ -18,12 +18,20 @@
  *     that reports a request's last cookie complete while a callback is
  *     still missing dropped a descriptor (ioatdma resetting a stuck
  *     channel): that request fails instead (dmaext_reap_dropped()).
- *   - completions may come in any order (DMA_COMPLETION_NO_ORDER: idxd);
- *     only engines that complete in order get DMA_PREP_INTERRUPT on just
- *     the last descriptor of a request.
- *   - a NULL result means success to dmaengine. ptdma completes failed
- *     descriptors that way too; its tx_status cannot tell either, so such
- *     failures stay invisible to any client (counted as no_result).
+ *   - completions may come in any order (DMA_COMPLETION_NO_ORDER: idxd).
+ *     DMA_PREP_INTERRUPT is left off all but the last descriptor of a
+ *     request only on an engine that completes in order and has no
+ *     terminate_all: of the engines we target that is ioatdma, which
+ *     honours the flag per descriptor. ptdma also completes in order, but
+ *     its interrupt enable is queue-wide, taken from the latest prep
+ *     (pt_alloc_dma_desc), so a descriptor prepared without it can leave
+ *     one already queued silent; ptdma has terminate_all, which is how
+ *     dma_ext tells the two apart -- a heuristic, erring towards more
+ *     interrupts.
+ *   - a NULL result means success to dmaengine, which hands its callback
+ *     users a NOERROR result instead (dmaengine_desc_callback_invoke).
+ *     ptdma completes failed descriptors that way too, and its tx_status
+ *     cannot tell either, so such failures are invisible to any client.
  *   - only dma_soft announces its removal (dmaext_unregister_provider()).
  *     Every other engine's removal is learnt from the driver core: a bus
  *     notifier sees the engine's device lose its driver before the
@@ -133,6 +141,7 @@ struct dmaext_chan {
 	u32 align_mask;
 	bool can_terminate;		/* terminate_all and synchronize */
 	bool in_order;			/* no DMA_COMPLETION_NO_ORDER */
+	bool last_irq_only;		/* DMA_PREP_INTERRUPT on a request's last only */
 	bool told;			/* removed() was called, under dmaext_mutex */
 	unsigned int quiesce_ms;
 	dmaext_removed_t removed;
@@ -432,11 +441,12 @@ static bool dmaext_submit_tx(struct dmaext_chan *c, struct dmaext_req *req,
 
 /*
  * An engine that completes in order has finished every descriptor of a
- * request when the last one finished: only that one needs to interrupt.
+ * request when the last one finished: only that one needs to interrupt,
+ * where the engine takes the flag per descriptor (see the top of file).
  */
 static unsigned long dmaext_prep_flags(struct dmaext_chan *c, bool last)
 {
-	if (!last && c->in_order)
+	if (!last && c->last_irq_only)
 		return DMA_CTRL_ACK;
 	atomic64_inc(&c->interrupts);
 	return DMA_CTRL_ACK | DMA_PREP_INTERRUPT;
@@ -1062,6 +1072,7 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 	c->align_mask = (1U << dma->copy_align) - 1;
 	c->can_terminate = dma->device_terminate_all && dma->device_synchronize;
 	c->in_order = !dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
+	c->last_irq_only = c->in_order && !c->can_terminate;
 	c->quiesce_ms = dmaext_quiesce_ms;
 	c->removed = spec->removed;
 	c->context = spec->context;

@@ -588,10 +588,13 @@ static void dmaext_provider_removal(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m->terminated, 1);
 }
 
-/* Only the last descriptor interrupts where the engine completes in order. */
+/*
+ * Only the last descriptor interrupts where the engine completes in order
+ * and has no terminate (ioatdma).
+ */
 static void dmaext_interrupt_on_last(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, 0, 4);
+	struct submit_env *e = env_create(test, MOCK_NO_TERMINATE, 4);
 	struct dmaext_chan_stats st;
 	unsigned int i;
 
@@ -606,20 +609,27 @@ static void dmaext_interrupt_on_last(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
 }
 
-/* ... and every descriptor where it does not (idxd). */
-static void dmaext_interrupt_each_out_of_order(struct kunit *test)
+/*
+ * ... and every descriptor where it completes out of order (idxd), or in
+ * order with terminate (ptdma: its interrupt enable is queue-wide).
+ */
+static void dmaext_interrupt_each(struct kunit *test)
 {
-	struct submit_env *e = env_create(test, MOCK_NO_ORDER, 4);
-	unsigned int i;
+	static const unsigned int caps[] = { MOCK_NO_ORDER | MOCK_NO_TERMINATE, 0 };
+	unsigned int i, k;
 
-	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_TRUE_MSG(test, e->m->descs[i]->tx.flags & DMA_PREP_INTERRUPT,
-				      "descriptor %u", i);
-	for (i = 0; i < 4; i++)
-		mock_finish(test, e->m, 3 - i, DMA_TRANS_NOERROR);
-	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
-	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+	for (k = 0; k < ARRAY_SIZE(caps); k++) {
+		struct submit_env *e = env_create(test, caps[k], 4);
+
+		KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_TRUE_MSG(test, e->m->descs[i]->tx.flags & DMA_PREP_INTERRUPT,
+					      "caps %#x, descriptor %u", caps[k], i);
+		for (i = 0; i < 4; i++)
+			mock_finish(test, e->m, 3 - i, DMA_TRANS_NOERROR);
+		KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+		KUNIT_EXPECT_EQ(test, e->log.status, 0);
+	}
 }
 
 /* The engine finishes the rest of a request a little later. */
@@ -847,7 +857,7 @@ static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_native_batch),
 	KUNIT_CASE(dmaext_provider_removal),
 	KUNIT_CASE(dmaext_interrupt_on_last),
-	KUNIT_CASE(dmaext_interrupt_each_out_of_order),
+	KUNIT_CASE(dmaext_interrupt_each),
 	KUNIT_CASE(dmaext_abort_waits_for_engine),
 	KUNIT_CASE(dmaext_abort_quarantines),
 	KUNIT_CASE(dmaext_quarantine_refuses),
