@@ -5,20 +5,31 @@
  *
  * soft_main.c   module, platform/PCI hosting, dma_device registration
  * soft_chan.c   channels and the descriptor lifecycle
+ * soft_pers.c   personalities: the manners of ioatdma, idxd and ptdma
  * soft_copy.c   the "engine": DMA addresses back to CPU mappings, copying
  * soft_fault.c  fault injection through debugfs
+ *
+ * Lifetime: struct soft_dev is freed when both the bound device (probe to
+ * remove) and dmaengine (register to the last client's release, see
+ * soft_release()) have let go of it; a client may keep calling into a
+ * channel after the device was removed.
  */
 #ifndef _DMA_SOFT_H
 #define _DMA_SOFT_H
 
 #include <linux/dmaengine.h>
 #include <linux/list.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include "dma_ext.h"
 
 struct iommu_domain;
+struct soft_chan;
+struct soft_dev;
+struct soft_desc;
 
 /* One debugfs knob: its value and the largest value a write may set. */
 struct soft_knob {
@@ -32,13 +43,41 @@ struct soft_knob {
  */
 struct soft_fault {
 	struct soft_knob fail_every;	/* fail every Nth descriptor */
-	struct soft_knob stall_every;	/* stall every Nth descriptor until terminated */
+	struct soft_knob stall_every;	/* stall every Nth descriptor until released */
 	struct soft_knob delay_us;	/* latency added to each descriptor */
 	struct soft_knob out_of_order;	/* complete the newest issued descriptor first */
 	atomic_t seq;		/* descriptors run, for "every Nth" */
+	atomic_t unstall;	/* bumped by each write to "unstall" */
 	atomic64_t injected_errors;
 	atomic64_t stalls;
 	atomic64_t completed;
+	atomic64_t interrupts;	/* ioat, idxd, ptdma: completion interrupts raised */
+	atomic64_t ring_full;	/* ioat: prep refused, ring full */
+	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
+	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
+};
+
+/*
+ * The engine dma_soft stands for (module parameter personality=): which
+ * operations it has, in which order it completes, and how it reports.
+ */
+struct soft_pers {
+	const char *name;
+	u32 default_descs;	/* descriptor pool when descs= is not given; 0: none */
+	bool native;		/* soft: dma_ext batch, removal notice, max_xfer= */
+	bool in_order;		/* out_of_order cannot be set */
+	bool newest_first;	/* the worker always takes the newest descriptor */
+	bool held_until_seen;	/* a finished descriptor holds the queue until processed */
+	bool has_wq;		/* idxd: channels are work queues, see wq_disable */
+	/* fill in the dma_device operations and capabilities */
+	void (*set_ops)(struct dma_device *dma);
+	/* set up the personality's part of a channel */
+	void (*chan_init)(struct soft_chan *sc);
+	/* the worker finished @desc with @res; no lock held */
+	void (*done)(struct soft_chan *sc, struct soft_desc *desc,
+		     enum dmaengine_tx_result res);
+	/* soft_remove(): stop the channels and leave dmaengine */
+	void (*remove)(struct soft_dev *sd);
 };
 
 /*
@@ -50,28 +89,65 @@ struct soft_desc {
 	struct list_head node;		/* under soft_chan.lock */
 	size_t total;
 	size_t done;			/* bytes copied so far, for residue */
+	enum dmaengine_tx_result result; /* set by the worker before it is on done */
+	unsigned int slots;		/* pool slots it holds; written under soft_chan.lock */
+	bool irq;			/* ptdma: it ran with the queue's interrupt on */
 	unsigned int nr_segs;
 	struct dmaext_seg segs[];
+};
+
+/* soft_chan.ioat_state bits, atomic bitops */
+enum {
+	SOFT_IOAT_ACTIVE,	/* the completion timer runs for this channel */
+	SOFT_IOAT_ACK,		/* the timer saw no progress once */
 };
 
 struct soft_chan {
 	struct dma_chan chan;
 	struct soft_dev *sd;
 	struct work_struct work;	/* the channel's engine */
-	wait_queue_head_t stall_wq;
+	wait_queue_head_t stall_wq;	/* a stalled descriptor waits here */
+	wait_queue_head_t pool_wq;	/* idxd: prep waits here for a free descriptor */
 
-	spinlock_t lock;		/* protects the lists and flags below */
+	/*
+	 * ioat: held from a prep that returns a descriptor to its tx_submit,
+	 * and by issue_pending; taken before lock.
+	 */
+	spinlock_t prep_lock;
+	/*
+	 * ioat: held while completions are delivered, callbacks included, so
+	 * that they are delivered in order; taken before prep_lock.
+	 */
+	spinlock_t cleanup_lock;
+	struct timer_list timer;	/* ioat: the completion timer */
+	unsigned long ioat_state;	/* ioat: SOFT_IOAT_* bits */
+
+	spinlock_t lock;		/* protects the lists and fields below */
 	struct list_head submitted;	/* tx_submit()ed, not yet issued */
 	struct list_head issued;	/* waiting for the worker */
+	struct list_head done;		/* finished by the engine, callback not yet delivered */
 	struct list_head unacked;	/* completed, client has not acked */
 	struct soft_desc *active;	/* being copied by the worker */
+	unsigned int used;		/* pool slots held by descriptors (ioat, idxd) */
+	unsigned int pending;		/* ioat: slots submitted, not yet issued */
 	bool abort;			/* terminate: drop the active one */
 	bool dead;			/* the device is going away */
+	bool down;			/* ioat: prep refused while the channel resets */
+	bool disabled;			/* idxd: the work queue was disabled */
+	bool int_en;			/* ptdma: interrupt enable, from the last prep */
+	/*
+	 * The worker waits in a stall or an injected delay: the engine is
+	 * slow, not starved of CPU. Written by the worker (WRITE_ONCE).
+	 */
+	bool held;
 };
 
 struct soft_dev {
 	struct dma_device dma;
 	struct device *dev;
+	const struct soft_pers *pers;
+	unsigned int descs;		/* descriptor pool per channel (ioat, idxd) */
+	refcount_t refs;		/* the bound device's and dmaengine's */
 	struct iommu_domain *domain;	/* translating IOMMU in front, or NULL */
 	struct workqueue_struct *wq;
 	struct soft_fault fault;
@@ -94,12 +170,33 @@ extern unsigned int soft_max_batch;
 
 /* soft_chan.c */
 void soft_chan_init(struct soft_dev *sd, struct soft_chan *sc);
-void soft_dev_set_ops(struct soft_dev *sd);
+void soft_dev_set_ops(struct dma_device *dma);
 void soft_chan_kill(struct soft_chan *sc);
+void soft_chan_drop_all(struct soft_chan *sc, bool wait);
+void soft_chan_kick(struct soft_chan *sc);
 struct dma_async_tx_descriptor *soft_prep_batch(struct dma_chan *chan,
 						const struct dmaext_seg *segs,
 						unsigned int nr,
 						unsigned long flags);
+struct soft_desc *soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
+				  unsigned long flags);
+void soft_desc_drop(struct soft_chan *sc, struct soft_desc *desc);
+unsigned int soft_free_list(struct soft_chan *sc, struct list_head *list);
+dma_cookie_t soft_cookie_assign(struct soft_chan *sc, struct dma_async_tx_descriptor *tx);
+enum dma_status soft_cookie_status(struct dma_chan *chan, dma_cookie_t cookie,
+				   struct dma_tx_state *state);
+void soft_deliver(struct soft_chan *sc, struct soft_desc *desc,
+		  const struct dmaengine_result *res);
+void soft_done(struct soft_chan *sc, struct soft_desc *desc,
+	       enum dmaengine_tx_result res);
+int soft_terminate_all(struct dma_chan *chan);
+void soft_synchronize(struct dma_chan *chan);
+void soft_free_chan_resources(struct dma_chan *chan);
+
+/* soft_pers.c */
+const struct soft_pers *soft_pers_find(const char *name);
+extern const struct soft_pers soft_pers_soft;
+int soft_idxd_wq_disable(struct soft_dev *sd, unsigned int idx);
 
 /* soft_copy.c */
 enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *desc);

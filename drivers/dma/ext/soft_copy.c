@@ -131,8 +131,14 @@ enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *
 	unsigned int i;
 	u32 delay = READ_ONCE(sd->fault.delay_us.val);
 
-	if (delay)
+	if (delay) {
+		WRITE_ONCE(sc->held, true);
 		usleep_range(delay, delay + delay / 8 + 1);
+		WRITE_ONCE(sc->held, false);
+		/* terminated or reset meanwhile: a stopped engine copies nothing */
+		if (READ_ONCE(sc->abort))
+			return DMA_TRANS_ABORTED;
+	}
 
 	for (i = 0; i < desc->nr_segs; i++) {
 		const struct dmaext_seg *seg = &desc->segs[i];

@@ -1,24 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dma_soft fault injection, set through
+ * dma_soft fault injection and counters, in
  * /sys/kernel/debug/dma_soft/<device>/:
  *
- *   fail_every     N: every Nth descriptor fails (DMA_TRANS_WRITE_FAILED)
- *   stall_every    N: every Nth descriptor never completes until the
- *                  channel is terminated, to exercise client timeouts
+ *   fail_every     N: every Nth descriptor fails (DMA_TRANS_WRITE_FAILED;
+ *                  ptdma reports it as success, ioat aborts what follows)
+ *   stall_every    N: every Nth descriptor holds its channel until it is
+ *                  terminated (soft, ptdma), the wq is disabled (idxd, it
+ *                  is then dropped), the channel is reset (ioat, after
+ *                  two 200 ms periods without progress) or "unstall" is
+ *                  written, to exercise client timeouts
  *   delay_us       latency added to every descriptor
- *   out_of_order   1: the worker takes the newest issued descriptor first
+ *   out_of_order   1: the worker takes the newest issued descriptor first;
+ *                  refused (-EINVAL) by in-order personalities (ioat,
+ *                  ptdma), no effect on idxd, which always does
+ *   unstall        (write-only) 1: descriptors stalled now are copied and
+ *                  complete, late, as on a slow engine
+ *   wq_disable     (write-only, idxd only) a channel index: disable that
+ *                  channel's work queue as idxd's driver does on removal;
+ *                  -EINVAL for no such channel, -EBUSY if disabled already
+ *   personality    (read-only) soft, ioat, idxd or ptdma
  *   injected_errors, stalls, completed   counters (read-only)
+ *   interrupts     completion interrupts the engine raised (ioat, idxd,
+ *                  ptdma: for DMA_PREP_INTERRUPT descriptors and ioat's
+ *                  errors)
+ *   ring_full      ioat: preps refused because the ring was full
+ *   prep_sleeps    idxd: preps that slept for a free descriptor
+ *   aborted        descriptors the engine gave up: ioat's aborts and
+ *                  reset drops, idxd's drops on wq disable
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
  * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
  * 1; anything else is refused with -EINVAL and leaves the knob as it was.
+ * A counter a personality does not have reads 0.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/seq_file.h>
 #include "soft.h"
 
 #define SOFT_MAX_EVERY		1000000
@@ -87,6 +108,64 @@ static const struct file_operations soft_knob_fops = {
 	.llseek = default_llseek,
 };
 
+static int soft_personality_show(struct seq_file *m, void *unused)
+{
+	struct soft_dev *sd = m->private;
+
+	seq_printf(m, "%s\n", sd->pers->name);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(soft_personality);
+
+/* Release every stalled descriptor of the device: they run late. */
+static ssize_t soft_unstall_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	struct soft_dev *sd = file->private_data;
+	unsigned int i;
+	u32 v;
+
+	if (kstrtou32_from_user(ubuf, len, 0, &v) || v != 1)
+		return -EINVAL;
+	atomic_inc(&sd->fault.unstall);
+	for (i = 0; i < sd->nr_chans; i++)
+		wake_up_all(&sd->chans[i].stall_wq);
+	return len;
+}
+
+static const struct file_operations soft_unstall_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = soft_unstall_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t soft_wq_disable_write(struct file *file, const char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	struct soft_dev *sd = file->private_data;
+	unsigned int idx;
+	int rc;
+
+	if (kstrtouint_from_user(ubuf, len, 0, &idx))
+		return -EINVAL;
+	rc = soft_idxd_wq_disable(sd, idx);
+	return rc ? rc : len;
+}
+
+static const struct file_operations soft_wq_disable_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = soft_wq_disable_write,
+	.llseek = default_llseek,
+};
+
+static void soft_counter_create(const char *name, struct dentry *dir,
+				atomic64_t *counter)
+{
+	debugfs_create_file_unsafe(name, 0444, dir, counter, &soft_counter_fops);
+}
+
 static void soft_knob_create(const char *name, struct dentry *dir,
 			     struct soft_knob *k, u32 max)
 {
@@ -106,11 +185,18 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_knob_create("fail_every", dir, &f->fail_every, SOFT_MAX_EVERY);
 	soft_knob_create("stall_every", dir, &f->stall_every, SOFT_MAX_EVERY);
 	soft_knob_create("delay_us", dir, &f->delay_us, SOFT_MAX_DELAY_US);
-	soft_knob_create("out_of_order", dir, &f->out_of_order, 1);
-	debugfs_create_file_unsafe("injected_errors", 0444, dir,
-				   &f->injected_errors, &soft_counter_fops);
-	debugfs_create_file_unsafe("stalls", 0444, dir, &f->stalls,
-				   &soft_counter_fops);
-	debugfs_create_file_unsafe("completed", 0444, dir, &f->completed,
-				   &soft_counter_fops);
+	/* an in-order engine cannot be made to complete out of order */
+	soft_knob_create("out_of_order", dir, &f->out_of_order,
+			 sd->pers->in_order ? 0 : 1);
+	soft_counter_create("injected_errors", dir, &f->injected_errors);
+	soft_counter_create("stalls", dir, &f->stalls);
+	soft_counter_create("completed", dir, &f->completed);
+	soft_counter_create("interrupts", dir, &f->interrupts);
+	soft_counter_create("ring_full", dir, &f->ring_full);
+	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
+	soft_counter_create("aborted", dir, &f->aborted);
+	debugfs_create_file("personality", 0444, dir, sd, &soft_personality_fops);
+	debugfs_create_file("unstall", 0200, dir, sd, &soft_unstall_fops);
+	if (sd->pers->has_wq)
+		debugfs_create_file("wq_disable", 0200, dir, sd, &soft_wq_disable_fops);
 }

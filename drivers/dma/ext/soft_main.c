@@ -8,6 +8,10 @@
  * binds to that PCI function instead (via driver_override), so that it has
  * a PCI identity -- a QEMU PCI device behind a PCIe switch can then reach
  * peer BAR memory the way a PCI DMA engine would.
+ *
+ * With personality=ioat, idxd or ptdma it takes the manners of that engine
+ * instead (soft_pers.c): no dma_ext batch, 64 KiB segments, and removal
+ * without notice.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,13 +22,17 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include "soft.h"
 
 #define SOFT_NAME	"dma_soft"
 
 static unsigned int soft_channels = 2;
 static unsigned int soft_max_xfer = SZ_2M;
+static unsigned int soft_descs;		/* 0: the personality's default */
+static const struct soft_pers *soft_personality = &soft_pers_soft;
 static char *soft_pci;
 
 static int soft_param_set_range(const char *val, const struct kernel_param *kp,
@@ -55,6 +63,28 @@ static int soft_set_max_batch(const char *val, const struct kernel_param *kp)
 	return soft_param_set_range(val, kp, 1, 4096);
 }
 
+static int soft_set_descs(const char *val, const struct kernel_param *kp)
+{
+	return soft_param_set_range(val, kp, 2, SZ_64K);
+}
+
+static int soft_set_personality(const char *val, const struct kernel_param *kp)
+{
+	const struct soft_pers *pers = soft_pers_find(val);
+
+	if (!pers) {
+		pr_err("%s=%s: expected soft, ioat, idxd or ptdma\n", kp->name, val);
+		return -EINVAL;
+	}
+	*(const struct soft_pers **)kp->arg = pers;
+	return 0;
+}
+
+static int soft_get_personality(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", (*(const struct soft_pers **)kp->arg)->name);
+}
+
 static const struct kernel_param_ops soft_channels_ops = {
 	.set = soft_set_channels,
 	.get = param_get_uint,
@@ -70,12 +100,26 @@ static const struct kernel_param_ops soft_max_batch_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops soft_descs_ops = {
+	.set = soft_set_descs,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops soft_personality_ops = {
+	.set = soft_set_personality,
+	.get = soft_get_personality,
+};
+
+module_param_cb(personality, &soft_personality_ops, &soft_personality, 0444);
+MODULE_PARM_DESC(personality, "Engine to behave like: soft, ioat, idxd or ptdma (default soft)");
 module_param_cb(channels, &soft_channels_ops, &soft_channels, 0444);
 MODULE_PARM_DESC(channels, "DMA channels, 1..64 (default 2)");
 module_param_cb(max_xfer, &soft_max_xfer_ops, &soft_max_xfer, 0444);
 MODULE_PARM_DESC(max_xfer, "Largest transfer per segment in bytes, 512..1G (default 2 MiB)");
 module_param_cb(max_batch, &soft_max_batch_ops, &soft_max_batch, 0444);
 MODULE_PARM_DESC(max_batch, "Segments per native batch descriptor, 1..4096 (default 256)");
+module_param_cb(descs, &soft_descs_ops, &soft_descs, 0444);
+MODULE_PARM_DESC(descs, "Descriptors per channel for ioat (ring, default 65536) and idxd (wq size, default 16), 2..65536; ignored by soft and ptdma");
 module_param_named(pci, soft_pci, charp, 0444);
 MODULE_PARM_DESC(pci, "Bind to this PCI function (e.g. 0000:01:00.0) instead of a platform device (default: none)");
 
@@ -87,14 +131,19 @@ static struct dmaext_provider_ops soft_ext_ops_rt;
 static struct dentry *soft_debugfs_root;
 static struct platform_device *soft_pdev;
 
-/* Called when the last reference to the dma_device is gone. */
-static void soft_release(struct dma_device *dma)
+static void soft_put(struct soft_dev *sd)
 {
-	struct soft_dev *sd = container_of(dma, struct soft_dev, dma);
-
+	if (!refcount_dec_and_test(&sd->refs))
+		return;
 	destroy_workqueue(sd->wq);
 	kfree(sd->chans);
 	kfree(sd);
+}
+
+/* Called when the last reference to the dma_device is gone. */
+static void soft_release(struct dma_device *dma)
+{
+	soft_put(container_of(dma, struct soft_dev, dma));
 }
 
 static int soft_probe(struct device *dev)
@@ -109,12 +158,16 @@ static int soft_probe(struct device *dev)
 		return rc;
 	if (!dev->dma_parms)
 		return -EINVAL;
-	dma_set_max_seg_size(dev, soft_max_xfer);
+	/* ioat, idxd and ptdma keep a PCI function's default of 64 KiB */
+	dma_set_max_seg_size(dev, soft_personality->native ? soft_max_xfer : SZ_64K);
 
 	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
 	if (!sd)
 		return -ENOMEM;
 	sd->dev = dev;
+	sd->pers = soft_personality;
+	sd->descs = soft_descs;
+	refcount_set(&sd->refs, 1);
 	sd->nr_chans = soft_channels;
 	domain = iommu_get_domain_for_dev(dev);
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
@@ -130,26 +183,37 @@ static int soft_probe(struct device *dev)
 	INIT_LIST_HEAD(&sd->dma.channels);
 	sd->dma.dev = dev;
 	sd->dma.device_release = soft_release;
-	soft_dev_set_ops(sd);
+	sd->pers->set_ops(&sd->dma);
 	for (i = 0; i < sd->nr_chans; i++)
 		soft_chan_init(sd, &sd->chans[i]);
 
-	rc = dmaext_register_provider(&sd->dma, &soft_ext_ops_rt);
-	if (rc)
-		goto free;
+	/* the others have no native batch: dma_ext prepares segment by segment */
+	if (sd->pers->native) {
+		rc = dmaext_register_provider(&sd->dma, &soft_ext_ops_rt);
+		if (rc)
+			goto free;
+	}
 	rc = dma_async_device_register(&sd->dma);
 	if (rc)
 		goto unregister_ext;
+	refcount_inc(&sd->refs);	/* dmaengine's, dropped by soft_release() */
 
 	sd->debugfs = debugfs_create_dir(dev_name(dev), soft_debugfs_root);
 	soft_fault_debugfs(sd, sd->debugfs);
 	dev_set_drvdata(dev, sd);
-	dev_info(dev, "%u channels, max %u bytes per segment%s\n", sd->nr_chans,
-		 soft_max_xfer, sd->domain ? ", behind an IOMMU" : "");
+	dev_info(dev, "%u channels, max %u bytes per segment%s, personality %s\n",
+		 sd->nr_chans, dma_get_max_seg_size(dev),
+		 sd->domain ? ", behind an IOMMU" : "", sd->pers->name);
+	if (!sd->pers->native)
+		dev_info(dev, "%s keeps a PCI function's default of 64 KiB per segment: max_xfer not used\n",
+			 sd->pers->name);
+	if (sd->pers->default_descs)
+		dev_info(dev, "%s: %u descriptors per channel\n", sd->pers->name, sd->descs);
 	return 0;
 
 unregister_ext:
-	dmaext_unregister_provider(&sd->dma);
+	if (sd->pers->native)
+		dmaext_unregister_provider(&sd->dma);
 free:
 	if (sd->wq)
 		destroy_workqueue(sd->wq);
@@ -159,20 +223,17 @@ free:
 }
 
 /*
- * Teardown: stop producers first. dma_ext clients are told and release
- * their channels; then every channel is stopped and the device leaves
- * dmaengine. Its memory goes with the last reference (soft_release()).
+ * Teardown, in the order of the personality (soft: dma_ext clients are
+ * told first). The memory goes when dmaengine lets go as well
+ * (soft_release()): clients of the other personalities are not told and
+ * may call into their channels until they release them.
  */
 static void soft_remove(struct device *dev)
 {
 	struct soft_dev *sd = dev_get_drvdata(dev);
-	unsigned int i;
 
-	dmaext_unregister_provider(&sd->dma);
-	for (i = 0; i < sd->nr_chans; i++)
-		soft_chan_kill(&sd->chans[i]);
-	debugfs_remove_recursive(sd->debugfs);
-	dma_async_device_unregister(&sd->dma);
+	sd->pers->remove(sd);
+	soft_put(sd);
 }
 
 static int soft_platform_probe(struct platform_device *pdev)
@@ -273,6 +334,8 @@ static int __init soft_init(void)
 
 	soft_ext_ops_rt = soft_ext_ops;
 	soft_ext_ops_rt.max_batch = soft_max_batch;
+	if (!soft_descs)
+		soft_descs = soft_personality->default_descs;
 	soft_debugfs_root = debugfs_create_dir(SOFT_NAME, NULL);
 	rc = soft_pci ? soft_init_pci() : soft_init_platform();
 	if (rc)
