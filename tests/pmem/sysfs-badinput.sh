@@ -26,7 +26,7 @@ for v in 0 no abc "" 2; do
 	reject dma_rescan "$v"
 done
 echo 1 > $d/dma_rescan || fail "dma_rescan 1"
-for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbacks dma_errors; do
+for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbacks dma_errors dma_timeouts; do
 	before=$(cat $d/$f)
 	if (echo 1 > "$d/$f") 2>/dev/null; then fail "read-only $f accepted a write"; fi
 	[ "$f" = dma_channel ] || [ "$(cat $d/$f)" -ge "$before" ] || fail "$f went backwards"

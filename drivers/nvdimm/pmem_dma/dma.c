@@ -27,8 +27,14 @@
  * its requests is done.
  *
  * Submission context: dmaext_submit() calls the engine's prep and submit
- * directly, and idxd's prep sleeps when its work queue is full, so the
- * queue is BLK_MQ_F_BLOCKING (io.c) and ->queue_rq may sleep here.
+ * directly, and idxd's prep sleeps when its work queue is full. A
+ * BLK_MQ_F_BLOCKING queue would let ->queue_rq sleep there, but blk-mq's
+ * timeout work waits for every running dispatch of such a queue first, so
+ * an engine that stalls with its pool exhausted would hold up the timeout
+ * that is to get its requests back (seen with the idxd personality).
+ * ->queue_rq therefore only prepares the request and queues it on its
+ * channel; the channel's submit work, on the slow-path workqueue, submits
+ * it and may sleep. That costs a work item hand-off per DMA request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -105,6 +111,42 @@ static void pmem_dma_chan_release_work(struct work_struct *work)
 	mutex_unlock(&pmem->dma_mutex);
 }
 
+/* Hand one prepared request to the engine; the CPU copies it if refused. */
+static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct pmem_dma_dev *pmem = dc->pmem;
+
+	if (!dmaext_submit(dc->ext, &cmd->ereq)) {
+		this_cpu_add(pmem->stats->dma_ios, 1);
+		this_cpu_add(pmem->stats->dma_bytes, blk_rq_bytes(rq));
+		if (cmd->p2p)
+			this_cpu_add(pmem->stats->p2p_dma_ios, 1);
+		return;
+	}
+	WRITE_ONCE(cmd->dma, false);
+	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+	WRITE_ONCE(cmd->dc, NULL);
+	pmem_dma_chan_put(dc);
+	this_cpu_add(pmem->stats->dma_fallbacks, 1);
+	pmem_dma_cpu_fallback(pmem, rq);
+}
+
+/*
+ * Submit what ->queue_rq queued on the channel, oldest first. May sleep in
+ * the engine's prep (idxd).
+ */
+static void pmem_dma_submit_work(struct work_struct *work)
+{
+	struct pmem_dma_chan *dc = container_of(work, struct pmem_dma_chan,
+						submit_work);
+	struct llist_node *list = llist_reverse_order(llist_del_all(&dc->submit_list));
+	struct pmem_dma_cmd *cmd, *tmp;
+
+	llist_for_each_entry_safe(cmd, tmp, list, submit_node)
+		pmem_dma_submit_one(dc, cmd);
+}
+
 static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
 {
 	struct pmem_dma_chan *dc = context;
@@ -149,6 +191,8 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 		dc->pmem = pmem;
 		dc->slot = i;
 		INIT_WORK(&dc->release_work, pmem_dma_chan_release_work);
+		INIT_WORK(&dc->submit_work, pmem_dma_submit_work);
+		init_llist_head(&dc->submit_list);
 		dc->dma_dev = dmaext_dma_device(dc->ext);
 		dc->pmem_dma = dma_map_resource(dc->dma_dev, pmem->phys_addr,
 						pmem->size, DMA_BIDIRECTIONAL, 0);
@@ -218,19 +262,28 @@ void pmem_dma_dma_exit(struct pmem_dma_dev *pmem)
  * pmem_dma_abort_all() - abort every DMA request in flight on the device
  * @pmem: the device
  *
- * Their completions redo them with the CPU. Sleeps.
+ * Their completions redo them with the CPU. An abort that finished less
+ * than a request timeout ago covered every request that has timed out
+ * since: blk-mq calls the timeout handler for each of them, and an engine
+ * that cannot be stopped would make each call wait again. Sleeps.
  */
 void pmem_dma_abort_all(struct pmem_dma_dev *pmem)
 {
 	unsigned int i;
 
 	mutex_lock(&pmem->dma_mutex);
+	if (pmem->dma_abort_end &&
+	    time_before(jiffies, pmem->dma_abort_end + msecs_to_jiffies(pmem_dma_timeout_ms))) {
+		mutex_unlock(&pmem->dma_mutex);
+		return;
+	}
 	for (i = 0; i < PMEM_DMA_MAX_CHANS; i++) {
 		struct pmem_dma_chan *dc = pmem_dma_chan_locked(pmem, i);
 
 		if (dc)
 			dmaext_abort(dc->ext);
 	}
+	pmem->dma_abort_end = jiffies ?: 1;
 	mutex_unlock(&pmem->dma_mutex);
 }
 
@@ -394,13 +447,13 @@ static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
  * @hctx: the hardware queue, which picks the channel
  * @rq: the started request
  *
- * Sleeps only where the engine's prep does (idxd, when its work queue is
- * full); ->queue_rq of a BLK_MQ_F_BLOCKING queue may.
+ * Never sleeps: the request is mapped and queued for its channel's submit
+ * work.
  *
- * Return: true when the request was submitted and will complete from the
- * DMA callback; false when the caller must copy it with the CPU (below
- * the threshold, no engine, or the engine refused it: that last case is
- * counted as a fallback).
+ * Return: true when the request went to DMA and will complete from the
+ * DMA callback, or from the CPU if the engine refuses it (a fallback);
+ * false when the caller must copy it with the CPU (below the threshold,
+ * no engine, or it cannot be mapped for the engine: a fallback too).
  */
 bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 		      struct request *rq)
@@ -441,16 +494,8 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	req->context = rq;
 	cmd->dc = dc;
 	WRITE_ONCE(cmd->dma, true);
-	if (dmaext_submit(dc->ext, req)) {
-		WRITE_ONCE(cmd->dma, false);
-		cmd->dc = NULL;
-		dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
-		goto fallback;
-	}
-	this_cpu_add(pmem->stats->dma_ios, 1);
-	this_cpu_add(pmem->stats->dma_bytes, bytes);
-	if (cmd->p2p)
-		this_cpu_add(pmem->stats->p2p_dma_ios, 1);
+	if (llist_add(&cmd->submit_node, &dc->submit_list))
+		queue_work(pmem->slow_wq, &dc->submit_work);
 	return true;
 
 fallback:

@@ -2,9 +2,9 @@
 /*
  * pmem_dma IO path: the blk-mq queue and the CPU copy engine.
  *
- * ->queue_rq sleeps only inside a DMA engine's prep that does (idxd): the
- * queue is BLK_MQ_F_BLOCKING for that. Requests of at least dma_threshold
- * bytes go to a DMA engine when the device has one (dma.c). A request that
+ * ->queue_rq never sleeps. Requests of at least dma_threshold bytes go to a
+ * DMA engine when the device has one (dma.c), through a per-channel submit
+ * work, since an engine's prep may sleep. A request that
  * needs process context (a write that must first clear media poison, or a
  * flush of a region whose flush sleeps) is handed to the device's
  * slow-path workqueue and completed from there; everything else is copied
@@ -311,6 +311,18 @@ static bool pmem_dma_rq_has_p2p(struct request *rq)
 	return false;
 }
 
+/**
+ * pmem_dma_cpu_fallback() - copy a request the engine refused with the CPU
+ * @pmem: the device
+ * @rq: the started request, no longer with DMA
+ *
+ * Process context; ends the request.
+ */
+void pmem_dma_cpu_fallback(struct pmem_dma_dev *pmem, struct request *rq)
+{
+	pmem_dma_end_cpu(pmem, rq, pmem_dma_do_request(pmem, rq, true), true);
+}
+
 static void pmem_dma_slow_work(struct work_struct *work)
 {
 	struct pmem_dma_cmd *cmd = container_of(work, struct pmem_dma_cmd, work);
@@ -345,6 +357,7 @@ static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
 
 	if (!READ_ONCE(cmd->dma))
 		return BLK_EH_RESET_TIMER;
+	this_cpu_add(pmem->stats->dma_timeouts, 1);
 	dev_warn_ratelimited(pmem->dev, "DMA request timed out: aborting, the CPU redoes it\n");
 	pmem_dma_abort_all(pmem);
 	/* the DMA completion clears dc before it ends or retries the request */
@@ -411,8 +424,7 @@ int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem)
 	set->cmd_size = offsetof(struct pmem_dma_cmd, ereq) +
 			dmaext_req_size(PMEM_DMA_MAX_DMA_SEGS);
 	set->timeout = msecs_to_jiffies(pmem_dma_timeout_ms);
-	/* an engine's prep may sleep (idxd): ->queue_rq must be allowed to */
-	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
+	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	set->driver_data = pmem;
 	return blk_mq_alloc_tag_set(set);
 }

@@ -12,6 +12,7 @@
 
 #include <linux/badblocks.h>
 #include <linux/blk-mq.h>
+#include <linux/llist.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -39,15 +40,22 @@ struct pmem_dma_stats {
 	u64 dma_errors;		/* DMA requests the engine failed or aborted */
 	u64 p2p_dma_ios;	/* requests with PCI P2P pages copied by DMA */
 	u64 p2p_cpu_ios;	/* ... copied by the CPU: no engine reaches them */
+	u64 dma_timeouts;	/* DMA requests that hit the blk-mq timeout */
 };
 
 /*
  * struct pmem_dma_chan - a DMA channel serving one disk
  *
  * Published in pmem_dma_dev.chans[] under RCU. Each request that uses it
- * holds a reference in @users from before dmaext_submit() until its
- * completion has unmapped its buffers; the channel is released only after
- * it was unpublished and @users dropped to zero.
+ * holds a reference in @users from ->queue_rq until its completion has
+ * unmapped its buffers; the channel is released only after it was
+ * unpublished and @users dropped to zero.
+ *
+ * ->queue_rq never calls the engine: an engine's prep may sleep (idxd,
+ * when its work queue is full), and a ->queue_rq that sleeps holds up
+ * blk-mq's timeout handling (it waits for running dispatches), the very
+ * thing that must get a stuck engine's requests back. Requests are put on
+ * @submit_list and @submit_work hands them to dma_ext in process context.
  */
 struct pmem_dma_chan {
 	struct pmem_dma_dev *pmem;
@@ -57,6 +65,8 @@ struct pmem_dma_chan {
 	unsigned int max_seg;		/* dma_get_max_seg_size(dma_dev) */
 	atomic_t users;
 	unsigned int slot;
+	struct llist_head submit_list;	/* of pmem_dma_cmd, for submit_work */
+	struct work_struct submit_work;	/* on slow_wq */
 	struct work_struct release_work;
 	struct rcu_head rcu;
 };
@@ -103,6 +113,7 @@ struct pmem_dma_dev {
 	struct mutex dma_mutex;
 	struct pmem_dma_chan __rcu *chans[PMEM_DMA_MAX_CHANS];
 	u64 dma_retired_submits;	/* of released channels, under dma_mutex */
+	unsigned long dma_abort_end;	/* jiffies of the last abort, under dma_mutex */
 
 	struct dev_pagemap pgmap;
 };
@@ -112,6 +123,7 @@ struct pmem_dma_dev {
  * @work: runs the request in process context when it may sleep
  *	(poison clearing, flushes of an asynchronous region, and the CPU
  *	retry of a DMA request that failed)
+ * @submit_node: on its channel's submit_list until submit_work takes it
  * @dc: the channel a DMA request is on, until its completion
  * @dma: the request went to DMA (for the timeout handler)
  * @retry: a failed DMA request being redone by the CPU
@@ -125,6 +137,7 @@ struct pmem_dma_dev {
  */
 struct pmem_dma_cmd {
 	struct work_struct work;
+	struct llist_node submit_node;
 	struct pmem_dma_chan *dc;
 	bool dma;
 	bool retry;
@@ -153,6 +166,7 @@ blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
 long __pmem_dma_clear_poison(struct pmem_dma_dev *pmem, phys_addr_t offset,
 			     unsigned int len);
 void pmem_dma_clear_bb(struct pmem_dma_dev *pmem, sector_t sector, long blks);
+void pmem_dma_cpu_fallback(struct pmem_dma_dev *pmem, struct request *rq);
 
 static inline phys_addr_t pmem_dma_sector_to_offset(struct pmem_dma_dev *pmem,
 						    sector_t sector)

@@ -6,7 +6,7 @@
  * dma_channel     ro  DMA channels in use, or "none"
  * dma_rescan      wo  "1": look for DMA engines loaded since
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
- * dma_errors, p2p_dma_ios, p2p_cpu_ios
+ * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios
  *                 ro  counters (see README.md)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -54,10 +54,11 @@ static struct pmem_dma_stat_attr pmem_dma_stat_attrs[] = {
 	PMEM_DMA_STAT(dma_errors, dma_errors),
 	PMEM_DMA_STAT(p2p_dma_ios, p2p_dma_ios),
 	PMEM_DMA_STAT(p2p_cpu_ios, p2p_cpu_ios),
+	PMEM_DMA_STAT(dma_timeouts, dma_timeouts),
 };
 
 /* pmem_dma_attrs[] below lists each of them */
-static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 8);
+static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 9);
 
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
@@ -122,6 +123,7 @@ static struct attribute *pmem_dma_attrs[] = {
 	&pmem_dma_stat_attrs[5].attr.attr,
 	&pmem_dma_stat_attrs[6].attr.attr,
 	&pmem_dma_stat_attrs[7].attr.attr,
+	&pmem_dma_stat_attrs[8].attr.attr,
 	NULL,
 };
 
