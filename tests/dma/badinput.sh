@@ -68,6 +68,7 @@ for f in fail_every stall_every delay_us out_of_order; do
 	echo 0 > $k/$f
 	case $f in
 	out_of_order) bad=(2 maybe "" -1 abc) ;;
+	delay_us) bad=(-1 abc "" 4294967296 99999999999999999999 10000001 1.5 "1 2") ;;
 	*) bad=(-1 abc "" 4294967296 99999999999999999999 1000001 1.5 "1 2") ;;
 	esac
 	for v in "${bad[@]}"; do

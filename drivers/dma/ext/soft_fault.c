@@ -43,7 +43,7 @@
 #include "soft.h"
 
 #define SOFT_MAX_EVERY		1000000
-#define SOFT_MAX_DELAY_US	1000000
+#define SOFT_MAX_DELAY_US	10000000
 
 /**
  * soft_fault_next() - what to do with the next descriptor
