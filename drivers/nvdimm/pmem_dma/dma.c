@@ -116,14 +116,22 @@ static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *c
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct pmem_dma_dev *pmem = dc->pmem;
+	unsigned int bytes = blk_rq_bytes(rq);
 
-	if (!dmaext_submit(dc->ext, &cmd->ereq)) {
-		this_cpu_add(pmem->stats->dma_ios, 1);
-		this_cpu_add(pmem->stats->dma_bytes, blk_rq_bytes(rq));
-		if (cmd->p2p)
-			this_cpu_add(pmem->stats->p2p_dma_ios, 1);
+	/*
+	 * Counted before: the request may complete, and its submitter read
+	 * the counters, before dmaext_submit() returns.
+	 */
+	this_cpu_add(pmem->stats->dma_ios, 1);
+	this_cpu_add(pmem->stats->dma_bytes, bytes);
+	if (cmd->p2p)
+		this_cpu_add(pmem->stats->p2p_dma_ios, 1);
+	if (!dmaext_submit(dc->ext, &cmd->ereq))
 		return;
-	}
+	this_cpu_sub(pmem->stats->dma_ios, 1);
+	this_cpu_sub(pmem->stats->dma_bytes, bytes);
+	if (cmd->p2p)
+		this_cpu_sub(pmem->stats->p2p_dma_ios, 1);
 	WRITE_ONCE(cmd->dma, false);
 	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
 	WRITE_ONCE(cmd->dc, NULL);
