@@ -315,6 +315,13 @@ void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs)
 }
 EXPORT_SYMBOL_GPL(dmaext_req_init);
 
+/* A new submission number: callbacks stamped with the old one are stray. */
+static void dmaext_next_gen(struct dmaext_req *req)
+{
+	if (!++req->gen)
+		req->gen = 1;
+}
+
 static void dmaext_set_status(struct dmaext_req *req, int status)
 {
 	cmpxchg(&req->status, 0, status);
@@ -526,9 +533,7 @@ int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 	req->status = 0;
 	req->dropped_seen = 0;
 	req->last_cookie = 0;
-	req->gen++;
-	if (!req->gen)
-		req->gen = 1;
+	dmaext_next_gen(req);
 	atomic_set(&req->pending, 1);	/* held until every descriptor is out */
 
 	idx = srcu_read_lock(&c->srcu);
@@ -580,8 +585,8 @@ static void dmaext_complete_all(struct dmaext_chan *c, int status)
 		spin_lock_irqsave(&c->lock, flags);
 		req = list_first_entry_or_null(&c->inflight, struct dmaext_req, node);
 		/* a stray callback for this submission is now ignored */
-		if (req && !++req->gen)
-			req->gen = 1;
+		if (req)
+			dmaext_next_gen(req);
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (!req)
 			break;
@@ -643,8 +648,7 @@ static void dmaext_reap_dropped(struct dmaext_chan *c)
 				continue;
 			if (++r->dropped_seen >= 2) {
 				reap = true;
-				if (!++r->gen)
-					r->gen = 1;
+				dmaext_next_gen(r);
 				idle = __dmaext_unlist(c, r);
 			}
 			break;
