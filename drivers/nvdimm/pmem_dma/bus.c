@@ -25,7 +25,7 @@
 #include "pfn.h"
 #include "pmem_dma.h"
 
-unsigned int pmem_dma_queue_depth = 128;
+unsigned int pmem_dma_queue_depth;	/* 0: automatic */
 unsigned int pmem_dma_hw_queues;
 unsigned int pmem_dma_threshold_default = SZ_64K;
 unsigned int pmem_dma_nr_chans = 1;
@@ -70,14 +70,14 @@ static struct pmem_dma_uint_param pmem_dma_queue_depth_param = {
 };
 module_param_cb(queue_depth, &pmem_dma_uint_ops, &pmem_dma_queue_depth_param, 0444);
 MODULE_PARM_DESC(queue_depth,
-		 "Requests per hardware queue, 1..10240 (default 128)");
+		 "Requests per hardware queue, 1..10240 (default: 512 shared out over the hardware queues, 32..128 each)");
 
 static struct pmem_dma_uint_param pmem_dma_hw_queues_param = {
 	&pmem_dma_hw_queues, 0, 0,
 };
 module_param_cb(hw_queues, &pmem_dma_uint_ops, &pmem_dma_hw_queues_param, 0444);
 MODULE_PARM_DESC(hw_queues,
-		 "Hardware queues per disk, 0 = one per CPU (default 0)");
+		 "Hardware queues per disk, 0 = one per CPU up to 8 (default 0)");
 
 static struct pmem_dma_uint_param pmem_dma_threshold_param = {
 	&pmem_dma_threshold_default, 0, UINT_MAX,
@@ -310,9 +310,10 @@ static int pmem_dma_attach_disk(struct device *dev,
 	pmem->bb_state = sysfs_get_dirent(disk_to_dev(disk)->kobj.sd, "badblocks");
 	if (!pmem->bb_state)
 		dev_warn(dev, "'badblocks' notification disabled\n");
-	dev_info(dev, "%s: %llu MiB, %u hw queues of depth %u\n",
+	dev_info(dev, "%s: %llu MiB, %u hw queues of depth %u, %zu bytes per request\n",
 		 disk->disk_name, get_capacity(disk) >> (20 - SECTOR_SHIFT),
-		 pmem->tag_set.nr_hw_queues, pmem->tag_set.queue_depth);
+		 pmem->tag_set.nr_hw_queues, pmem->tag_set.queue_depth,
+		 sizeof(struct request) + pmem->tag_set.cmd_size);
 	return 0;
 
 remove_dax:

@@ -3,12 +3,19 @@
  * pmem_dma DMA submission: large requests go to a DMA engine as one
  * dma_ext request each.
  *
- * The namespace is mapped once per channel for the engine's device
- * (dma_map_resource, raw and fsdax alike); a request maps its pages with
- * dma_map_sg and becomes one scatterlist-to-range copy. The blk-mq request
- * completes from the dma_ext callback; a request the engine fails or
- * aborts is redone by the CPU from the slow-path workqueue and only fails
- * if that fails too.
+ * Mapping follows the DMA API, per request and against the engine's
+ * device: the request's pages with dma_map_sgtable(), and the range of the
+ * namespace it touches as pages of the namespace's memmap (fsdax), both
+ * unmapped when the engine is done with the request. Behind an IOMMU the
+ * engine so reaches only what it is copying, while it copies. A raw
+ * namespace has no struct page: the DMA API has no correct way to map it
+ * (dma_map_resource() is for MMIO), so it is copied by the CPU only, and
+ * dma_channel says so. An engine that cannot address the namespace
+ * without an IOMMU is not used; a request whose pages it cannot address
+ * is copied by the CPU (said once per channel). The request becomes one
+ * scatterlist-to-scatterlist copy. The blk-mq request completes from the
+ * dma_ext callback; a request the engine fails or aborts is redone by the
+ * CPU from the slow-path workqueue and only fails if that fails too.
  *
  * Durability: an engine may write into CPU caches (Intel DDIO). Unless
  * the platform says its caches are persistent (nvdimm_has_cache() == 0,
@@ -39,7 +46,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blk-mq.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/libnvdimm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -71,14 +80,11 @@ static void pmem_dma_chan_put(struct pmem_dma_chan *dc)
  */
 static u64 pmem_dma_chan_free(struct pmem_dma_chan *dc, bool from_work)
 {
-	struct pmem_dma_dev *pmem = dc->pmem;
 	struct dmaext_chan_stats st;
 
 	synchronize_rcu();
 	wait_var_event(&dc->users, !atomic_read(&dc->users));
 	dmaext_get_stats(dc->ext, &st);
-	dma_unmap_resource(dc->dma_dev, dc->pmem_dma, pmem->size,
-			   DMA_BIDIRECTIONAL, 0);
 	dmaext_release_chan(dc->ext);
 	/* no removed() callback comes after the release to queue it again */
 	if (!from_work)
@@ -111,29 +117,46 @@ static void pmem_dma_chan_release_work(struct work_struct *work)
 	mutex_unlock(&pmem->dma_mutex);
 }
 
+/* The namespace side is the engine's destination for a write. */
+static enum dma_data_direction pmem_dma_pmem_dir(struct request *rq)
+{
+	return op_is_write(req_op(rq)) ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+}
+
+/* Undo what pmem_dma_try_dma() mapped; the engine is done with @rq. */
+static void pmem_dma_unmap(struct pmem_dma_chan *dc, struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+	dma_unmap_sgtable(dc->dma_dev, &cmd->pmem_sgt, pmem_dma_pmem_dir(rq), 0);
+}
+
 /* Hand one prepared request to the engine; the CPU copies it if refused. */
 static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct pmem_dma_dev *pmem = dc->pmem;
 	unsigned int bytes = blk_rq_bytes(rq);
+	bool p2p = cmd->p2p;
 
 	/*
-	 * Counted before: the request may complete, and its submitter read
-	 * the counters, before dmaext_submit() returns.
+	 * Counted before, from what was read before: the request may
+	 * complete and be reused, and its submitter read the counters,
+	 * before dmaext_submit() returns.
 	 */
 	this_cpu_add(pmem->stats->dma_ios, 1);
 	this_cpu_add(pmem->stats->dma_bytes, bytes);
-	if (cmd->p2p)
+	if (p2p)
 		this_cpu_add(pmem->stats->p2p_dma_ios, 1);
 	if (!dmaext_submit(dc->ext, &cmd->ereq))
 		return;
 	this_cpu_sub(pmem->stats->dma_ios, 1);
 	this_cpu_sub(pmem->stats->dma_bytes, bytes);
-	if (cmd->p2p)
+	if (p2p)
 		this_cpu_sub(pmem->stats->p2p_dma_ios, 1);
 	WRITE_ONCE(cmd->dma, false);
-	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+	pmem_dma_unmap(dc, rq);
 	WRITE_ONCE(cmd->dc, NULL);
 	pmem_dma_chan_put(dc);
 	this_cpu_add(pmem->stats->dma_fallbacks, 1);
@@ -162,23 +185,95 @@ static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
 	queue_work(dc->pmem->slow_wq, &dc->release_work);
 }
 
-/**
- * pmem_dma_attach_chans() - take DMA channels for the free slots
- * @pmem: the device
- *
- * Prefers channels on the device's NUMA node. Sleeps.
- *
- * Return: the number of channels in use afterwards.
+/* An IOMMU translates for @dev: any page can be mapped for it. */
+static bool pmem_dma_translated(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+}
+
+/*
+ * The highest DMA address @dev reaches by itself, or 0 when it needs no
+ * check: an IOMMU translates for it (the mask then bounds only the IOVA
+ * the DMA API hands out), or it takes 64-bit addresses.
  */
-int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
+static u64 pmem_dma_limit(struct device *dev)
+{
+	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+
+	if (pmem_dma_translated(dev) || limit == DMA_BIT_MASK(64))
+		return 0;
+	return limit;
+}
+
+/* Whether an engine without an IOMMU reaches [phys, phys + len). */
+static bool pmem_dma_reaches(struct device *dev, u64 limit, phys_addr_t phys,
+			     u64 len)
+{
+	return !limit || phys_to_dma(dev, phys + len - 1) <= limit;
+}
+
+/* A channel for slot @i, or NULL (said why) when there is none to use. */
+static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
+						unsigned int i)
 {
 	struct dmaext_chan_spec spec = {
 		.node = dev_to_node(pmem->dev),
 		.removed = pmem_dma_chan_removed,
 	};
+	struct pmem_dma_chan *dc;
+
+	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+	if (!dc)
+		return NULL;
+	spec.context = dc;
+	dc->ext = dmaext_request_chan(&spec);
+	if (IS_ERR(dc->ext)) {
+		kfree(dc);
+		return NULL;
+	}
+	dc->pmem = pmem;
+	dc->slot = i;
+	INIT_WORK(&dc->release_work, pmem_dma_chan_release_work);
+	INIT_WORK(&dc->submit_work, pmem_dma_submit_work);
+	init_llist_head(&dc->submit_list);
+	dc->dma_dev = dmaext_dma_device(dc->ext);
+	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
+	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
+	dc->dma_limit = pmem_dma_limit(dc->dma_dev);
+	if (!pmem_dma_reaches(dc->dma_dev, dc->dma_limit, pmem->phys_addr,
+			      pmem->size)) {
+		dev_warn(pmem->dev, "%s cannot address the namespace (DMA limit %#llx, no IOMMU): not used\n",
+			 dmaext_chan_name(dc->ext), dc->dma_limit);
+		dmaext_release_chan(dc->ext);
+		kfree(dc);
+		return NULL;
+	}
+	dev_info(pmem->dev, "DMA channel %s%s\n", dmaext_chan_name(dc->ext),
+		 pmem_dma_translated(dc->dma_dev) ? ", through an IOMMU" : "");
+	if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
+		dev_info(pmem->dev, "%s maps segments of at most %u bytes: requests with longer ones are copied by the CPU\n",
+			 dmaext_chan_name(dc->ext), dc->max_seg);
+	return dc;
+}
+
+/**
+ * pmem_dma_attach_chans() - take DMA channels for the free slots
+ * @pmem: the device
+ *
+ * Prefers channels on the device's NUMA node. A raw namespace takes none.
+ * Sleeps.
+ *
+ * Return: the number of channels in use afterwards.
+ */
+int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
+{
 	unsigned int i;
 	int used = 0;
 
+	if (!pmem_dma_can_dma(pmem))
+		return 0;
 	mutex_lock(&pmem->dma_mutex);
 	for (i = 0; i < pmem_dma_nr_chans; i++) {
 		struct pmem_dma_chan *dc;
@@ -187,36 +282,10 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 			used++;
 			continue;
 		}
-		dc = kzalloc(sizeof(*dc), GFP_KERNEL);
+		dc = pmem_dma_take_chan(pmem, i);
 		if (!dc)
 			break;
-		spec.context = dc;
-		dc->ext = dmaext_request_chan(&spec);
-		if (IS_ERR(dc->ext)) {
-			kfree(dc);
-			break;
-		}
-		dc->pmem = pmem;
-		dc->slot = i;
-		INIT_WORK(&dc->release_work, pmem_dma_chan_release_work);
-		INIT_WORK(&dc->submit_work, pmem_dma_submit_work);
-		init_llist_head(&dc->submit_list);
-		dc->dma_dev = dmaext_dma_device(dc->ext);
-		dc->pmem_dma = dma_map_resource(dc->dma_dev, pmem->phys_addr,
-						pmem->size, DMA_BIDIRECTIONAL, 0);
-		if (dma_mapping_error(dc->dma_dev, dc->pmem_dma)) {
-			dev_warn(pmem->dev, "%s cannot reach the namespace\n",
-				 dmaext_chan_name(dc->ext));
-			dmaext_release_chan(dc->ext);
-			kfree(dc);
-			break;
-		}
-		dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 		rcu_assign_pointer(pmem->chans[i], dc);
-		dev_info(pmem->dev, "DMA channel %s\n", dmaext_chan_name(dc->ext));
-		if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
-			dev_info(pmem->dev, "%s maps segments of at most %u bytes: requests with longer ones are copied by the CPU\n",
-				 dmaext_chan_name(dc->ext), dc->max_seg);
 		used++;
 	}
 	mutex_unlock(&pmem->dma_mutex);
@@ -235,7 +304,9 @@ int pmem_dma_dma_init(struct pmem_dma_dev *pmem)
 	pmem->dma_threshold = pmem_dma_threshold_default;
 	/* DDIO may leave DMA writes in the CPU caches unless they persist */
 	pmem->dma_wb_cache = nvdimm_has_cache(pmem->region) > 0;
-	if (pmem_dma_nr_chans && !pmem_dma_attach_chans(pmem))
+	if (!pmem_dma_can_dma(pmem))
+		dev_info(pmem->dev, "raw namespace: no struct page to map for a DMA engine, CPU copies only (fsdax mode has them)\n");
+	else if (pmem_dma_nr_chans && !pmem_dma_attach_chans(pmem))
 		dev_info(pmem->dev, "no DMA engine: CPU copies only (rescan with pmem_dma/dma_rescan)\n");
 	return 0;
 }
@@ -344,7 +415,8 @@ size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len)
 	}
 	mutex_unlock(&pmem->dma_mutex);
 	if (!n)
-		n = scnprintf(buf, len, "none");
+		n = scnprintf(buf, len, "none%s", pmem_dma_can_dma(pmem) ? "" :
+			      " (raw namespace: CPU only)");
 	return n;
 }
 
@@ -355,7 +427,7 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 	struct pmem_dma_chan *dc = cmd->dc;
 
-	dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+	pmem_dma_unmap(dc, rq);
 	/* the timeout handler reads it: the engine is done with this request */
 	WRITE_ONCE(cmd->dc, NULL);
 	pmem_dma_chan_put(dc);
@@ -404,48 +476,103 @@ VISIBLE_IF_KUNIT bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t op
 }
 EXPORT_SYMBOL_IF_KUNIT(pmem_dma_wants_dma);
 
-/**
- * pmem_dma_fill_req() - describe a request's copy for dma_ext
- * @req: the dma_ext request, initialised
- * @pmem_sg: one entry, filled in here for the namespace side
- * @pmem_addr: DMA address of the request's first byte in the namespace
- * @bytes: length
- * @sg: the request's pages, DMA-mapped
- * @nents: mapped entries of @sg
- * @write: data goes to the namespace
- */
-VISIBLE_IF_KUNIT void pmem_dma_fill_req(struct dmaext_req *req,
-					struct scatterlist *pmem_sg,
-					dma_addr_t pmem_addr, unsigned int bytes,
-					struct scatterlist *sg, int nents, bool write)
+/* One entry of a list that is reused: the previous use may have ended there. */
+static void pmem_dma_set_pmem_sg(struct scatterlist *sg, phys_addr_t phys,
+				 unsigned int len)
 {
-	sg_init_table(pmem_sg, 1);
-	sg_dma_address(pmem_sg) = pmem_addr;
-	sg_dma_len(pmem_sg) = bytes;
-	req->src = write ? sg : pmem_sg;
-	req->src_nents = write ? nents : 1;
-	req->dst = write ? pmem_sg : sg;
-	req->dst_nents = write ? 1 : nents;
+	sg_unmark_end(sg);
+	sg_set_page(sg, pfn_to_page(PHYS_PFN(phys)), len, offset_in_page(phys));
 }
-EXPORT_SYMBOL_IF_KUNIT(pmem_dma_fill_req);
+
+/**
+ * pmem_dma_fill_pmem_sg() - the namespace side of a request, as pages
+ * @psg: room for @max entries; filled in and terminated here
+ * @max: entries of @psg
+ * @phys: physical address of the request's first byte in the namespace
+ * @sg: the request's own entries, as blk_rq_map_sg() made them
+ * @nents: entries of @sg, each at most @max_seg bytes
+ * @max_seg: the engine's largest DMA segment
+ * @boundary: the engine's segment boundary mask
+ *
+ * Entries end only where a request entry ends, or at a @boundary: pairing
+ * the two sides then yields at most one engine segment per request entry,
+ * plus one for a boundary crossed inside a request entry. Each entry is as
+ * long as @max_seg allows. The namespace must have a memmap (fsdax).
+ *
+ * Return: the entries used, or -E2BIG when @max is too few or more than
+ * one boundary falls inside request entries (the CPU copies such a
+ * request).
+ */
+VISIBLE_IF_KUNIT int pmem_dma_fill_pmem_sg(struct scatterlist *psg, unsigned int max,
+					   phys_addr_t phys, struct scatterlist *sg,
+					   int nents, unsigned int max_seg,
+					   unsigned long boundary)
+{
+	phys_addr_t start = phys, at = phys;
+	unsigned int len = 0, n = 0, cuts = 0;
+	struct scatterlist *s;
+	int i;
+
+	for_each_sg(sg, s, nents, i) {
+		unsigned int left = s->length;
+
+		while (left) {
+			unsigned int piece = left;
+
+			/* a boundary inside this request entry: cut there */
+			if ((at ^ (at + piece - 1)) & ~(phys_addr_t)boundary) {
+				piece = (at | boundary) + 1 - at;
+				if (++cuts > 1)
+					return -E2BIG;
+			}
+			if (len && ((u64)len + piece > max_seg ||
+				    ((start ^ (at + piece - 1)) & ~(phys_addr_t)boundary))) {
+				if (n == max)
+					return -E2BIG;
+				pmem_dma_set_pmem_sg(&psg[n++], start, len);
+				start = at;
+				len = 0;
+			}
+			len += piece;
+			at += piece;
+			left -= piece;
+		}
+	}
+	if (!len || n == max)
+		return -E2BIG;
+	pmem_dma_set_pmem_sg(&psg[n++], start, len);
+	sg_mark_end(&psg[n - 1]);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(pmem_dma_fill_pmem_sg);
 
 /*
  * The DMA API forbids mapping a scatterlist entry longer than the device's
  * segment limit, and blk_rq_map_sg() builds entries up to the queue's
  * (64 KiB). Engines on PCI functions take 64 KiB; one that takes less
- * only gets the requests whose entries fit it.
+ * only gets the requests whose entries fit it. Without an IOMMU, the
+ * engine must also address every page: dma-direct would bounce the others
+ * through swiotlb, which is no offload at all.
  */
 static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
-			     int nents, unsigned int max_seg)
+			     int nents, struct pmem_dma_chan *dc)
 {
 	struct scatterlist *sg;
 	int i;
 
-	if (max_seg >= queue_max_segment_size(rq->q))
+	if (dc->max_seg >= queue_max_segment_size(rq->q) && !dc->dma_limit)
 		return true;
-	for_each_sg(sgl, sg, nents, i)
-		if (sg->length > max_seg)
+	for_each_sg(sgl, sg, nents, i) {
+		if (sg->length > dc->max_seg)
 			return false;
+		if (!pmem_dma_reaches(dc->dma_dev, dc->dma_limit, sg_phys(sg),
+				      sg->length)) {
+			if (!test_and_set_bit(PMEM_DMA_WARN_REACH, &dc->warned))
+				dev_info(dc->pmem->dev, "%s cannot address some request pages (DMA limit %#llx): the CPU copies those requests\n",
+					 dmaext_chan_name(dc->ext), dc->dma_limit);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -468,9 +595,10 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 {
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct dmaext_req *req = &cmd->ereq;
-	struct pmem_dma_chan *dc;
 	unsigned int bytes = blk_rq_bytes(rq);
-	int nents;
+	bool write = op_is_write(req_op(rq));
+	struct pmem_dma_chan *dc;
+	int nents, pents;
 
 	if (!pmem_dma_nr_chans ||
 	    !pmem_dma_wants_dma(pmem, rq->cmd_flags, blk_rq_pos(rq), bytes, cmd->p2p))
@@ -486,18 +614,31 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 
 	sg_init_table(cmd->sg, blk_rq_nr_phys_segments(rq));
 	nents = blk_rq_map_sg(rq->q, rq, cmd->sg);
-	cmd->nents = nents;
+	if (!nents || !pmem_dma_sg_fits(rq, cmd->sg, nents, dc))
+		goto fallback;
+	pents = pmem_dma_fill_pmem_sg(cmd->pmem_sg, PMEM_DMA_MAX_PMEM_SEGS,
+				      pmem->phys_addr +
+				      pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
+				      cmd->sg, nents, dc->max_seg, dc->seg_boundary);
+	if (pents < 0)
+		goto fallback;
 	cmd->sgt.sgl = cmd->sg;
 	cmd->sgt.orig_nents = nents;
+	cmd->pmem_sgt.sgl = cmd->pmem_sg;
+	cmd->pmem_sgt.orig_nents = pents;
 	/* fails with -EREMOTEIO when the engine cannot reach P2P pages */
-	if (!nents || !pmem_dma_sg_fits(rq, cmd->sg, nents, dc->max_seg) ||
-	    dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
+	if (dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
 		goto fallback;
+	if (dma_map_sgtable(dc->dma_dev, &cmd->pmem_sgt, pmem_dma_pmem_dir(rq), 0)) {
+		dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+		goto fallback;
+	}
 
 	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);
-	pmem_dma_fill_req(req, &cmd->pmem_sg,
-			  dc->pmem_dma + pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
-			  bytes, cmd->sg, cmd->sgt.nents, op_is_write(req_op(rq)));
+	req->src = write ? cmd->sgt.sgl : cmd->pmem_sgt.sgl;
+	req->src_nents = write ? cmd->sgt.nents : cmd->pmem_sgt.nents;
+	req->dst = write ? cmd->pmem_sgt.sgl : cmd->sgt.sgl;
+	req->dst_nents = write ? cmd->pmem_sgt.nents : cmd->sgt.nents;
 	req->done = pmem_dma_dma_done;
 	req->context = rq;
 	cmd->dc = dc;

@@ -27,6 +27,7 @@
 #include <linux/set_memory.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 #include "nd.h"
 #include "pmem_dma.h"
 
@@ -408,6 +409,28 @@ static const struct blk_mq_ops pmem_dma_mq_ops = {
 };
 
 /**
+ * pmem_dma_queue_shape() - hardware queues and their depth for a disk
+ * @cpus: possible CPUs (nr_cpu_ids)
+ * @hw_queues: module parameter hw_queues, 0 = automatic
+ * @depth: module parameter queue_depth, 0 = automatic
+ * @nr_hw: the number of hardware queues
+ * @qd: requests per hardware queue
+ *
+ * Automatic: one hardware queue per CPU, at most PMEM_DMA_AUTO_HW_QUEUES,
+ * each with PMEM_DMA_AUTO_TAGS shared out, between PMEM_DMA_AUTO_MIN_DEPTH
+ * and PMEM_DMA_AUTO_MAX_DEPTH. A value given as a parameter is taken as is.
+ */
+void pmem_dma_queue_shape(unsigned int cpus, unsigned int hw_queues,
+			  unsigned int depth, unsigned int *nr_hw,
+			  unsigned int *qd)
+{
+	*nr_hw = hw_queues ?: clamp(cpus, 1U, PMEM_DMA_AUTO_HW_QUEUES);
+	*qd = depth ?: clamp(PMEM_DMA_AUTO_TAGS / *nr_hw, PMEM_DMA_AUTO_MIN_DEPTH,
+			     PMEM_DMA_AUTO_MAX_DEPTH);
+}
+EXPORT_SYMBOL_IF_KUNIT(pmem_dma_queue_shape);
+
+/**
  * pmem_dma_init_tag_set() - set up the blk-mq tag set of @pmem
  * @pmem: the device; its dev must be set
  *
@@ -418,8 +441,8 @@ int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem)
 	struct blk_mq_tag_set *set = &pmem->tag_set;
 
 	set->ops = &pmem_dma_mq_ops;
-	set->nr_hw_queues = pmem_dma_hw_queues ?: nr_cpu_ids;
-	set->queue_depth = pmem_dma_queue_depth;
+	pmem_dma_queue_shape(nr_cpu_ids, pmem_dma_hw_queues, pmem_dma_queue_depth,
+			     &set->nr_hw_queues, &set->queue_depth);
 	set->numa_node = dev_to_node(pmem->dev);
 	set->cmd_size = offsetof(struct pmem_dma_cmd, ereq) +
 			dmaext_req_size(PMEM_DMA_MAX_DMA_SEGS);

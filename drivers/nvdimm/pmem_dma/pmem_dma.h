@@ -16,6 +16,7 @@
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/pfn_t.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/workqueue.h>
@@ -26,9 +27,30 @@ struct nd_region;
 /* Largest request the queue takes; larger IO is split by the block layer. */
 #define PMEM_DMA_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
 #define PMEM_DMA_MAX_SEGMENTS	(PMEM_DMA_MAX_SECTORS >> (PAGE_SHIFT - SECTOR_SHIFT))
-/* engine segments per request: every sg entry, cut again by the engine */
-#define PMEM_DMA_MAX_DMA_SEGS	(2 * PMEM_DMA_MAX_SEGMENTS)
+/*
+ * The namespace side of a DMA request, mapped per request: entries of at
+ * most the engine's segment size (64 KiB on PCI) that end where the
+ * request's own entries end, so that pairing the two sides cuts nowhere
+ * new -- except once where the engine's segment boundary falls inside a
+ * request entry. Adjacent entries hold more than 64 KiB together, hence
+ * twice the 64 KiB pieces of the largest request, plus that one cut.
+ */
+#define PMEM_DMA_MAX_PMEM_SEGS	(2 * (PMEM_DMA_MAX_SECTORS >> (16 - SECTOR_SHIFT)) + 2)
+/* engine segments per request: the request's entries, plus that one cut */
+#define PMEM_DMA_MAX_DMA_SEGS	(PMEM_DMA_MAX_SEGMENTS + 1)
 #define PMEM_DMA_MAX_CHANS	8
+
+/*
+ * Queue shape when the module parameters leave it to the driver: a hardware
+ * queue per CPU up to one per possible channel (hardware queue i uses
+ * channel i mod dma_channels), and about 512 requests per disk in all
+ * (each carries room for a 1 MiB DMA request: 16 KiB), so that a disk
+ * costs the same few MiB on a 256-CPU host as on a small one.
+ */
+#define PMEM_DMA_AUTO_HW_QUEUES	PMEM_DMA_MAX_CHANS
+#define PMEM_DMA_AUTO_TAGS	512
+#define PMEM_DMA_AUTO_MIN_DEPTH	32
+#define PMEM_DMA_AUTO_MAX_DEPTH	128
 
 /* Per-CPU counters; summed when read through sysfs. */
 struct pmem_dma_stats {
@@ -57,12 +79,20 @@ struct pmem_dma_stats {
  * thing that must get a stuck engine's requests back. Requests are put on
  * @submit_list and @submit_work hands them to dma_ext in process context.
  */
+#define PMEM_DMA_WARN_REACH	0	/* a request's pages out of dma_limit */
+
 struct pmem_dma_chan {
 	struct pmem_dma_dev *pmem;
 	struct dmaext_chan *ext;
 	struct device *dma_dev;		/* map buffers against this */
-	dma_addr_t pmem_dma;		/* the namespace, mapped for dma_dev */
 	unsigned int max_seg;		/* dma_get_max_seg_size(dma_dev) */
+	unsigned long seg_boundary;	/* dma_get_seg_boundary(dma_dev) */
+	/*
+	 * Highest DMA address the engine reaches without an IOMMU; 0 when an
+	 * IOMMU translates for it (any page can be mapped).
+	 */
+	u64 dma_limit;
+	unsigned long warned;		/* PMEM_DMA_WARN_*, said once each */
 	atomic_t users;
 	unsigned int slot;
 	struct llist_head submit_list;	/* of pmem_dma_cmd, for submit_work */
@@ -129,10 +159,10 @@ struct pmem_dma_dev {
  * @retry: a failed DMA request being redone by the CPU
  * @p2p: some of the request's pages are PCI peer-to-peer memory
  * @status: result handed from the DMA completion to ->complete
- * @nents: entries of @sg passed to dma_map_sg()
- * @pmem_sg: the namespace side of the copy
- * @sg: the request's pages
+ * @pmem_sgt: @pmem_sg as a table, mapped for the engine per request
  * @sgt: @sg as a table, for dma_map_sgtable()
+ * @pmem_sg: the namespace side of the copy, as pages of the namespace
+ * @sg: the request's pages
  * @ereq: the dma_ext request; must stay last (variable size)
  */
 struct pmem_dma_cmd {
@@ -143,10 +173,10 @@ struct pmem_dma_cmd {
 	bool retry;
 	bool p2p;
 	blk_status_t status;
-	int nents;
-	struct scatterlist pmem_sg;
-	struct scatterlist sg[PMEM_DMA_MAX_SEGMENTS];
+	struct sg_table pmem_sgt;
 	struct sg_table sgt;
+	struct scatterlist pmem_sg[PMEM_DMA_MAX_PMEM_SEGS];
+	struct scatterlist sg[PMEM_DMA_MAX_SEGMENTS];
 	struct dmaext_req ereq;
 };
 
@@ -157,6 +187,9 @@ extern unsigned int pmem_dma_nr_chans;
 extern unsigned int pmem_dma_timeout_ms;
 
 /* io.c */
+void pmem_dma_queue_shape(unsigned int cpus, unsigned int hw_queues,
+			  unsigned int depth, unsigned int *nr_hw,
+			  unsigned int *qd);
 int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem);
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq);
 blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem);
@@ -180,6 +213,12 @@ static inline sector_t pmem_dma_offset_to_sector(struct pmem_dma_dev *pmem,
 	return (offset - pmem->data_offset) >> SECTOR_SHIFT;
 }
 
+/* fsdax namespaces have a memmap; raw ones, copied by the CPU only, not */
+static inline bool pmem_dma_can_dma(struct pmem_dma_dev *pmem)
+{
+	return pmem->pfn_flags & PFN_MAP;
+}
+
 bool pmem_dma_range_is_bad(struct pmem_dma_dev *pmem, sector_t sector,
 			   unsigned int len);
 
@@ -195,9 +234,9 @@ size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len);
 #if IS_ENABLED(CONFIG_KUNIT)
 bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t opf,
 			sector_t sector, unsigned int bytes, bool p2p);
-void pmem_dma_fill_req(struct dmaext_req *req, struct scatterlist *pmem_sg,
-		       dma_addr_t pmem_addr, unsigned int bytes,
-		       struct scatterlist *sg, int nents, bool write);
+int pmem_dma_fill_pmem_sg(struct scatterlist *psg, unsigned int max,
+			  phys_addr_t phys, struct scatterlist *sg, int nents,
+			  unsigned int max_seg, unsigned long boundary);
 #endif
 
 /* dax.c */
