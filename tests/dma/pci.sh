@@ -38,4 +38,7 @@ grep -q " 2000 tests, 0 failures " <<<"$sum" || fail "dmatest on the PCI-hosted 
 rmmod dmatest
 echo "$bdf" > /sys/bus/pci/drivers/dma_soft/unbind
 rmmod dma_soft dma_ext
-echo "pci: dma_soft on PCI function $bdf passed dmatest and unbound"
+# the next dma_soft must not bind to it unless asked to
+ov=$(cat "/sys/bus/pci/devices/$bdf/driver_override")
+[ "$ov" = "(null)" ] || fail "dma_soft left driver_override=$ov on $bdf"
+echo "pci: dma_soft on PCI function $bdf passed dmatest, unbound and left no driver_override"

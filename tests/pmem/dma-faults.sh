@@ -6,8 +6,8 @@
 # ones were aborted by the blk-mq timeout.
 . "$(dirname "$0")/lib.sh"
 
-knob() { echo "$2" > "/sys/kernel/debug/dma_soft/dma_soft/$1"; }
-count() { cat "/sys/kernel/debug/dma_soft/dma_soft/$1"; }
+knob() { echo "$2" > "$(soft_debugfs)/$1"; }
+count() { cat "$(soft_debugfs)/$1"; }
 
 # reload with a short timeout so that stalls are noticed quickly
 rmmod pmem_dma

@@ -19,14 +19,14 @@ for i in $(seq 1 40); do
 	echo $(( (RANDOM % 8) * 65536 )) > /sys/block/pmem0/pmem_dma/dma_threshold
 	changes=$(( changes + 1 ))
 	if [ "$i" = 15 ]; then
-		echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+		soft_sysfs unbind
 		wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
 			fail "channel still in use after the engine went away"
 		rmmod dma_soft
 		note "engine removed under load"
 	fi
 	if [ "$i" = 25 ]; then
-		insmod "$(ext_dir)/dma_soft.ko"
+		soft_insmod
 		echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 		[ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
 		d_rescan=$(stat_of dma_ios)
@@ -45,11 +45,11 @@ dd if=/dev/zero of=/dev/pmem0 bs=1M count=8 oflag=direct status=none
 # KiB): pmem_dma must not map longer ones against it (the DMA API forbids
 # it; the debug kernel checks). With 2 KiB every page-sized entry is too
 # long, so every DMA-sized request goes to the CPU as a fallback.
-echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+soft_sysfs unbind
 wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel || fail "channel kept"
 rmmod dma_soft
 dmesg -C
-insmod "$(ext_dir)/dma_soft.ko" max_xfer=2048
+soft_insmod max_xfer=2048
 echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 [ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
 dmesg | grep -q "maps segments of at most 2048 bytes" || fail "no message about the short segments"
@@ -62,10 +62,10 @@ d1=$(stat_of dma_ios) f1=$(stat_of dma_fallbacks)
 [ "$d1" -eq "$d0" ] || fail "$(( d1 - d0 )) requests were mapped with entries longer than the engine takes"
 [ $(( f1 - f0 )) -ge 32 ] || fail "expected >= 32 fallbacks for 32 MiB in 1 MiB requests, got $(( f1 - f0 ))"
 note "engine with 2 KiB segments: $(( f1 - f0 )) requests to the CPU, none mapped, data intact"
-echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+soft_sysfs unbind
 wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel || fail "channel kept"
 rmmod dma_soft
-insmod "$(ext_dir)/dma_soft.ko"
+soft_insmod
 echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 
 echo "dma-live: $changes threshold changes, engine removed and reloaded under fio, 0 verify errors; short-segment engine refused"

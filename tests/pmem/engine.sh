@@ -32,7 +32,7 @@
 . "$(dirname "$0")/../dma/lib.sh"
 
 pers=${1:?usage: engine.sh soft|ioat|idxd|ptdma}
-soft=/sys/kernel/debug/dma_soft/dma_soft
+soft=$(soft_debugfs)
 knob() { echo "$2" > "$soft/$1"; }
 count() { cat "$soft/$1"; }
 ext() { cat "/sys/kernel/debug/dma_ext/$ch/$1"; }
@@ -45,7 +45,7 @@ soft_params=(personality="$pers")
 [ "$pers" = ioat ] && soft_params+=(descs=64)
 rmmod pmem_dma dma_soft dma_ext
 insmod "$(ext_dir)/dma_ext.ko" quiesce_timeout_ms=2000
-insmod "$(ext_dir)/dma_soft.ko" "${soft_params[@]}"
+soft_insmod "${soft_params[@]}"
 insmod "$(pmem_dma_ko)" timeout_ms=400 dma_threshold=0
 wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back"
 [ "$(count personality)" = "$pers" ] || fail "dma_soft personality is $(count personality), not $pers"
@@ -171,10 +171,10 @@ while kill -0 $fio_pid 2>/dev/null; do
 		# the counters start again with the new engine and channel
 		stalled=$(( stalled + $(count stalls) - s0 )) s0=0
 		dropped=$(( dropped + $(ext dropped) ))
-		echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+		soft_sysfs unbind
 		wait_for 30 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
 			fail "quarantined channel kept after the engine was removed"
-		echo dma_soft > /sys/bus/platform/drivers/dma_soft/bind
+		soft_sysfs bind
 		knob stall_every 40
 		echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 		ch=$(stat_of dma_channel)
@@ -249,7 +249,7 @@ if [ "$pers" = idxd ]; then
 	echo "${ch##*chan}" > "$soft/wq_disable"
 	how="work queue ${ch##*chan} disabled"
 else
-	echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+	soft_sysfs unbind
 	how="engine unbound"
 fi
 wait_for 30 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
@@ -257,9 +257,9 @@ wait_for 30 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
 wait $fio_pid || { cat /tmp/fio-removal.log; fail "fio verify across the removal"; }
 note "removal: $how with $inflight requests in flight; channel released, 0 verify errors"
 if [ "$pers" = idxd ]; then
-	echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+	soft_sysfs unbind
 fi
-echo dma_soft > /sys/bus/platform/drivers/dma_soft/bind
+soft_sysfs bind
 echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 ch=$(stat_of dma_channel)
 [ "$ch" != none ] || fail "rescan found no channel after the engine came back"
@@ -272,7 +272,7 @@ for i in 0 1 2 3; do
 	dd if=/dev/urandom of=/dev/pmem0 bs=256K count=1 seek=$(( 3000 + i )) oflag=direct status=none 2>/dev/null &
 done
 wait_for 30 busy || fail "no request in flight"
-echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind &
+soft_sysfs unbind &
 engine_pid=$!
 echo "$ns" > /sys/bus/nd/drivers/pmem_dma/unbind &
 ns_pid=$!

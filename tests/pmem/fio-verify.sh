@@ -14,6 +14,8 @@ fio --eta=never --output-format=json --output="$out" "$(dirname "$0")/verify.fio
 	{ cat "$out"; fail "fio reported an error"; }
 read -r ios1 bytes1 dma1 < <(snap)
 chan=$(stat_of dma_channel)
+# behind --iommu the point is DMA through the IOMMU: an engine must be there
+[ "${VM_IOMMU:-0}" = 0 ] || [ "$chan" != none ] || fail "--iommu run without a DMA channel"
 if [ "$chan" != none ] && [ $(( dma1 - dma0 )) -eq 0 ]; then
 	fail "DMA channel $chan but no request went to DMA"
 fi

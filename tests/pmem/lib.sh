@@ -40,6 +40,40 @@ rebind() {
 	expect_driver "$3"
 }
 
+# dma_soft's home: the PCI function tests/vm/run --iommu provides (its DMA
+# is translated by the IOMMU), its own platform device otherwise.
+soft_ko() { echo "build/$(uname -r)/src/drivers/dma/ext/dma_soft.ko"; }
+soft_insmod() { # [dma_soft params...]
+	if [ -n "${VM_SOFT_PCI:-}" ]; then
+		insmod "$(soft_ko)" pci="$VM_SOFT_PCI" "$@"
+	else
+		insmod "$(soft_ko)" "$@"
+	fi
+}
+soft_debugfs() { echo "/sys/kernel/debug/dma_soft/${VM_SOFT_PCI:-dma_soft}"; }
+soft_sysfs() { # unbind|bind: the engine's device leaves or rejoins dma_soft
+	if [ -n "${VM_SOFT_PCI:-}" ]; then
+		echo "$VM_SOFT_PCI" > "/sys/bus/pci/drivers/dma_soft/$1"
+	else
+		echo dma_soft > "/sys/bus/platform/drivers/dma_soft/$1"
+	fi
+}
+
+# With --iommu: the engine's device must sit in a translating IOMMU domain
+# (not identity/passthrough), or the run proves nothing about IOVAs.
+check_iommu() {
+	local t
+	[ "${VM_IOMMU:-0}" = 1 ] || return 0
+	[ -e "/sys/bus/pci/devices/$VM_SOFT_PCI/iommu_group" ] ||
+		fail "--iommu: $VM_SOFT_PCI has no IOMMU group (is the IOMMU on?)"
+	t=$(cat "/sys/bus/pci/devices/$VM_SOFT_PCI/iommu_group/type")
+	case $t in
+	DMA|DMA-FQ) ;;
+	*) fail "--iommu: $VM_SOFT_PCI is in an IOMMU domain of type $t, which does not translate" ;;
+	esac
+	echo "iommu: $VM_SOFT_PCI in a $t domain"
+}
+
 pmem_dma_ko() { echo "build/$(uname -r)/src/drivers/nvdimm/pmem_dma/pmem_dma.ko"; }
 
 # load_deps KO: the modules KO needs; ours come from the build directory

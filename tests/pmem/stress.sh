@@ -16,7 +16,7 @@
 
 secs=${STRESS_SECONDS:-60}
 [ -b /dev/pmem1 ] || fail "needs two pmem disks (tests/vm/run --nvdimms 2)"
-knobs=/sys/kernel/debug/dma_soft/dma_soft
+knobs=$(soft_debugfs)
 knob() { [ ! -d $knobs ] || echo "$2" > "$knobs/$1"; }
 
 # a short timeout, so that stalled descriptors are aborted quickly
@@ -117,7 +117,7 @@ while [ "$(date +%s)" -lt $end ]; do
 	7)	knob fail_every 0; knob stall_every 0; knob out_of_order 0 ;;
 	esac
 	if [ $(( t % 20 )) = 12 ]; then
-		echo dma_soft > /sys/bus/platform/drivers/dma_soft/unbind
+		soft_sysfs unbind
 		for d in pmem0 pmem1; do
 			wait_for 10 grep -qx none /sys/block/$d/pmem_dma/dma_channel ||
 				fail "$d kept its channel after the engine went away"
@@ -126,7 +126,7 @@ while [ "$(date +%s)" -lt $end ]; do
 		removed=1
 		removals=$(( removals + 1 ))
 	elif [ $removed = 1 ] && [ $(( t % 20 )) = 15 ]; then
-		insmod "$(ext_dir)/dma_soft.ko"
+		soft_insmod
 		removed=0
 		for d in pmem0 pmem1; do
 			[ ! -d /sys/block/$d/pmem_dma ] || echo 1 > /sys/block/$d/pmem_dma/dma_rescan
@@ -162,7 +162,7 @@ while [ "$(date +%s)" -lt $end ]; do
 done
 knob fail_every 0; knob stall_every 0; knob out_of_order 0
 if [ $removed = 1 ]; then
-	insmod "$(ext_dir)/dma_soft.ko"
+	soft_insmod
 	echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 	echo 1 > /sys/block/pmem1/pmem_dma/dma_rescan
 fi

@@ -130,6 +130,8 @@ static const struct dmaext_provider_ops soft_ext_ops = {
 static struct dmaext_provider_ops soft_ext_ops_rt;
 static struct dentry *soft_debugfs_root;
 static struct platform_device *soft_pdev;
+/* the function named by pci=, whose driver_override we set (referenced) */
+static struct pci_dev *soft_pci_dev;
 
 static void soft_put(struct soft_dev *sd)
 {
@@ -276,6 +278,16 @@ static struct pci_driver soft_pci_driver = {
 	.remove = soft_pci_remove,
 };
 
+/*
+ * Give the function back as we found it: a driver_override left behind
+ * would bind the next dma_soft to it as well, whatever its pci= says.
+ */
+static void soft_pci_release(struct pci_dev *pdev)
+{
+	device_set_driver_override(&pdev->dev, "");
+	pci_dev_put(pdev);
+}
+
 static int soft_init_pci(void)
 {
 	unsigned int domain, bus, slot, fn;
@@ -300,8 +312,12 @@ static int soft_init_pci(void)
 		pci_unregister_driver(&soft_pci_driver);
 		rc = -EBUSY;
 	}
-	pci_dev_put(pdev);
-	return rc;
+	if (rc) {
+		soft_pci_release(pdev);
+		return rc;
+	}
+	soft_pci_dev = pdev;
+	return 0;
 }
 
 static int soft_init_platform(void)
@@ -350,6 +366,7 @@ static void __exit soft_exit(void)
 		platform_driver_unregister(&soft_platform_driver);
 	} else {
 		pci_unregister_driver(&soft_pci_driver);
+		soft_pci_release(soft_pci_dev);
 	}
 	debugfs_remove_recursive(soft_debugfs_root);
 }
