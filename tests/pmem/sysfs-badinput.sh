@@ -33,4 +33,18 @@ for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbac
 	rejected=$(( rejected + 1 ))
 done
 echo 65536 > $d/dma_threshold
+
+# dax/write_cache, as nd_pmem has it: a boolean, kept on bad input
+d=/sys/block/pmem0/dax
+[ -f $d/write_cache ] || fail "no dax/write_cache on an fsdax disk"
+wc0=$(cat $d/write_cache)
+for v in 0 1 n y; do
+	echo $v > $d/write_cache || fail "write_cache refused '$v'"
+	case $v in 0|n) want=0 ;; *) want=1 ;; esac
+	[ "$(cat $d/write_cache)" = $want ] || fail "write_cache '$v' reads $(cat $d/write_cache)"
+done
+for v in 2 abc "" -1; do
+	reject write_cache "$v"
+done
+echo "$wc0" > $d/write_cache
 echo "sysfs-badinput: $rejected bad writes rejected, values kept"

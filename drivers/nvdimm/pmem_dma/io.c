@@ -218,7 +218,7 @@ blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
  */
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq)
 {
-	if (pmem->dma_wb_cache)
+	if (READ_ONCE(pmem->dma_wb_cache))
 		arch_wb_cache_pmem(pmem->virt_addr +
 				   pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
 				   blk_rq_bytes(rq));

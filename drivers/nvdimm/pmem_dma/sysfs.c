@@ -8,10 +8,15 @@
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
  * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios
  *                 ro  counters (see README.md)
+ *
+ * /sys/block/pmemN/dax/write_cache, as nd_pmem has it (disks with DAX):
+ * whether CPU caches in front of the media must be written back -- by
+ * fsync on DAX mappings, and by pmem_dma after each DMA write.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/dax.h>
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 #include "pmem_dma.h"
@@ -132,7 +137,55 @@ static const struct attribute_group pmem_dma_attr_group = {
 	.attrs	= pmem_dma_attrs,
 };
 
+static ssize_t write_cache_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  dax_write_cache_enabled(to_pmem_dma(dev)->dax_dev));
+}
+
+/*
+ * 0 says the platform keeps CPU caches across power loss (as with eADR):
+ * nothing is written back, neither for DAX nor after DMA writes.
+ */
+static ssize_t write_cache_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct pmem_dma_dev *pmem = to_pmem_dma(dev);
+	bool v;
+
+	if (kstrtobool(buf, &v))
+		return -EINVAL;
+	dax_write_cache(pmem->dax_dev, v);
+	WRITE_ONCE(pmem->dma_wb_cache, v);
+	return len;
+}
+static DEVICE_ATTR_RW(write_cache);
+
+static umode_t pmem_dma_dax_visible(struct kobject *kobj, struct attribute *a,
+				    int n)
+{
+	struct device *dev = kobj_to_dev(kobj);
+
+	if (!IS_ENABLED(CONFIG_ARCH_HAS_PMEM_API) || !to_pmem_dma(dev)->dax_dev)
+		return 0;
+	return a->mode;
+}
+
+static struct attribute *pmem_dma_dax_attrs[] = {
+	&dev_attr_write_cache.attr,
+	NULL,
+};
+
+static const struct attribute_group pmem_dma_dax_group = {
+	.name		= "dax",
+	.attrs		= pmem_dma_dax_attrs,
+	.is_visible	= pmem_dma_dax_visible,
+};
+
 const struct attribute_group *pmem_dma_disk_groups[] = {
 	&pmem_dma_attr_group,
+	&pmem_dma_dax_group,
 	NULL,
 };
