@@ -139,8 +139,7 @@ struct pmem_dma_dev {
 	 * under dma_mutex.
 	 */
 	unsigned int dma_threshold;
-	/* write back CPU caches after DMA writes; dax/write_cache changes it */
-	bool dma_wb_cache;
+	bool dma_wb_cache;		/* write back after DMA; dax/write_cache */
 	struct mutex dma_mutex;
 	struct pmem_dma_chan __rcu *chans[PMEM_DMA_MAX_CHANS];
 	u64 dma_retired_submits;	/* of released channels, under dma_mutex */
