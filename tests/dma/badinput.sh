@@ -34,7 +34,7 @@ for p in channels max_xfer max_batch; do
 	done
 done
 for p in channels=0 channels=65 max_xfer=0 max_xfer=511 max_xfer=1073741825 \
-	 max_batch=0 max_batch=4097; do
+	 max_batch=0 max_batch=4097 dma_bits=31 dma_bits=65 dma_bits=abc; do
 	bad_param dma_soft "$p" "dma_soft: ${p%%=*}=.*expected an integer in"
 done
 for p in pci=garbage pci= pci=0000:00 pci=0000:00:1f; do

@@ -32,6 +32,7 @@
 static unsigned int soft_channels = 2;
 static unsigned int soft_max_xfer = SZ_2M;
 static unsigned int soft_descs;		/* 0: the personality's default */
+static unsigned int soft_dma_bits = 64;
 static const struct soft_pers *soft_personality = &soft_pers_soft;
 static char *soft_pci;
 
@@ -66,6 +67,11 @@ static int soft_set_max_batch(const char *val, const struct kernel_param *kp)
 static int soft_set_descs(const char *val, const struct kernel_param *kp)
 {
 	return soft_param_set_range(val, kp, 2, SZ_64K);
+}
+
+static int soft_set_dma_bits(const char *val, const struct kernel_param *kp)
+{
+	return soft_param_set_range(val, kp, 32, 64);
 }
 
 static int soft_set_personality(const char *val, const struct kernel_param *kp)
@@ -105,6 +111,11 @@ static const struct kernel_param_ops soft_descs_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops soft_dma_bits_ops = {
+	.set = soft_set_dma_bits,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops soft_personality_ops = {
 	.set = soft_set_personality,
 	.get = soft_get_personality,
@@ -120,6 +131,8 @@ module_param_cb(max_batch, &soft_max_batch_ops, &soft_max_batch, 0444);
 MODULE_PARM_DESC(max_batch, "Segments per native batch descriptor, 1..4096 (default 256)");
 module_param_cb(descs, &soft_descs_ops, &soft_descs, 0444);
 MODULE_PARM_DESC(descs, "Descriptors per channel for ioat (ring, default 65536) and idxd (wq size, default 16), 2..65536; ignored by soft and ptdma");
+module_param_cb(dma_bits, &soft_dma_bits_ops, &soft_dma_bits, 0444);
+MODULE_PARM_DESC(dma_bits, "DMA address bits of the engine's device, 32..64 (default 64)");
 module_param_named(pci, soft_pci, charp, 0444);
 MODULE_PARM_DESC(pci, "Bind to this PCI function (e.g. 0000:01:00.0) instead of a platform device (default: none)");
 
@@ -155,7 +168,7 @@ static int soft_probe(struct device *dev)
 	unsigned int i;
 	int rc;
 
-	rc = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	rc = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(soft_dma_bits));
 	if (rc)
 		return rc;
 	if (!dev->dma_parms)
@@ -203,8 +216,8 @@ static int soft_probe(struct device *dev)
 	sd->debugfs = debugfs_create_dir(dev_name(dev), soft_debugfs_root);
 	soft_fault_debugfs(sd, sd->debugfs);
 	dev_set_drvdata(dev, sd);
-	dev_info(dev, "%u channels, max %u bytes per segment%s, personality %s\n",
-		 sd->nr_chans, dma_get_max_seg_size(dev),
+	dev_info(dev, "%u channels, max %u bytes per segment, %u-bit DMA%s, personality %s\n",
+		 sd->nr_chans, dma_get_max_seg_size(dev), soft_dma_bits,
 		 sd->domain ? ", behind an IOMMU" : "", sd->pers->name);
 	if (!sd->pers->native)
 		dev_info(dev, "%s keeps a PCI function's default of 64 KiB per segment: max_xfer not used\n",
