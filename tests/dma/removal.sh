@@ -30,13 +30,5 @@ for i in $(seq 20); do
 	insmod "$(ext_dir)/dma_ext_stress.ko" requests=20 threads_per_cpu=1
 	rmmod dma_ext_stress dma_soft dma_ext
 done
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	echo scan > /sys/kernel/debug/kmemleak
-	echo scan > /sys/kernel/debug/kmemleak
-	if grep -q unreferenced /sys/kernel/debug/kmemleak; then
-		cat /sys/kernel/debug/kmemleak
-		fail "kmemleak reports leaks"
-	fi
-	note "kmemleak: nothing leaked"
-fi
+kmemleak_check
 echo "removal: rmmod refused while held, unbind released the client, 20 clean load cycles"

@@ -34,19 +34,15 @@ insmod "$ko" queue_depth=64 hw_queues=1
 rmmod pmem_dma
 
 # kmemleak is built in but off unless booted with kmemleak=on
-if [ -w /sys/kernel/debug/kmemleak ] && echo scan 2>/dev/null > /sys/kernel/debug/kmemleak; then
+if grep -qw kmemleak=on /proc/cmdline; then
 	for i in 1 2 3; do insmod "$ko"; rmmod pmem_dma; done
 	echo clear > /sys/kernel/debug/kmemleak
-	for i in 1 2 3; do insmod "$ko" queue_depth=0 2>/dev/null || true; done
+	for i in 1 2 3; do
+		if insmod "$ko" queue_depth=0 2>/dev/null; then fail "queue_depth=0 taken"; fi
+	done
 	insmod "$ko"
-	wait_for 10 test -b /dev/pmem0 || true
+	wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back"
 	rmmod pmem_dma
-	echo scan > /sys/kernel/debug/kmemleak
-	echo scan > /sys/kernel/debug/kmemleak
-	if [ -s /sys/kernel/debug/kmemleak ]; then
-		cat /sys/kernel/debug/kmemleak
-		fail "kmemleak reports unreferenced objects"
-	fi
-	echo "kmemleak: no leak over load/unload and failed loads"
+	kmemleak_check
 fi
 echo "badinput: $bad bad parameter values rejected with a message, valid ones taken"
