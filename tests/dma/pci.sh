@@ -22,19 +22,20 @@ grep -q "No such device" /tmp/err || fail "bad pci=: $(cat /tmp/err)"
 insmod "$(ext_dir)/dma_soft.ko" pci="$bdf" channels=1
 [ "$(basename "$(readlink -f /sys/bus/pci/devices/$bdf/driver)")" = dma_soft ] ||
 	fail "$bdf is not bound to dma_soft"
-ls "/sys/bus/pci/devices/$bdf/dma" >/dev/null 2>&1 || ls /sys/class/dma | grep -q chan ||
-	fail "no DMA channel registered"
+# the channels must be the PCI function's, not any engine's
+chan=$(find "/sys/bus/pci/devices/$bdf/dma" -maxdepth 1 -name 'dma*chan*' -printf '%f\n' 2>/dev/null | sort | head -n 1)
+[ -n "$chan" ] || fail "no DMA channel under $bdf"
 modprobe dmatest
 p=/sys/module/dmatest/parameters
 dmesg -C
 echo 2000 > $p/iterations
 echo 65536 > $p/test_buf_size
-echo "" > $p/channel
+echo "$chan" > $p/channel
 echo 1 > $p/run
 cat $p/wait >/dev/null
 sum=$(dmesg | grep 'dmatest: .*summary')
 echo "$sum"
-grep -q " 2000 tests, 0 failures " <<<"$sum" || fail "dmatest on the PCI-hosted engine"
+grep -q "$chan.* 2000 tests, 0 failures " <<<"$sum" || fail "dmatest on the PCI-hosted engine's $chan"
 rmmod dmatest
 echo "$bdf" > /sys/bus/pci/drivers/dma_soft/unbind
 rmmod dma_soft dma_ext
