@@ -15,7 +15,14 @@ sha_a=$(sha256sum < /tmp/a | cut -d' ' -f1)
 sha_b=$(sha256sum < /tmp/b | cut -d' ' -f1)
 
 note "write A (48 MiB at 100 MiB) through pmem_dma, read it through nd_pmem"
+d0=$(stat_of dma_bytes) c0=$(stat_of cpu_bytes)
 dd if=/tmp/a of=/dev/pmem0 bs=1M seek=100 oflag=direct conv=fsync status=none
+# 1 MiB requests: DMA when there is an engine (guest-setup loads one)
+if [ "$(stat_of dma_channel)" != none ]; then
+	[ $(( $(stat_of dma_bytes) - d0 )) -ge $(( 48 << 20 )) ] || fail "A did not go through DMA"
+else
+	[ $(( $(stat_of cpu_bytes) - c0 )) -ge $(( 48 << 20 )) ] || fail "A did not go through the CPU"
+fi
 rebind "$dev" pmem_dma nd_pmem
 [ "$(sha_of_range /dev/pmem0 100 48)" = "$sha_a" ] || fail "A differs through nd_pmem"
 
@@ -27,7 +34,9 @@ rebind "$dev" nd_pmem pmem_dma
 
 note "unaligned, sub-page IO through pmem_dma reads back through nd_pmem"
 head -c 7680 /dev/urandom > /tmp/c
+c0=$(stat_of cpu_ios)
 dd if=/tmp/c of=/dev/pmem0 bs=512 seek=$(( 500 * 2048 + 3 )) oflag=direct conv=fsync status=none
+[ $(( $(stat_of cpu_ios) - c0 )) -ge 15 ] || fail "the 512 B writes were not copied by the CPU"
 rebind "$dev" pmem_dma nd_pmem
 dd if=/dev/pmem0 of=/tmp/c2 bs=512 skip=$(( 500 * 2048 + 3 )) count=15 iflag=direct status=none
 cmp /tmp/c /tmp/c2 || fail "sub-page data differs through nd_pmem"

@@ -7,18 +7,20 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_driver pmem_dma
-snap() { echo $(( $(stat_of cpu_ios) + $(stat_of dma_ios) )) $(( $(stat_of cpu_bytes) + $(stat_of dma_bytes) )) $(stat_of dma_ios); }
-read -r ios0 bytes0 dma0 < <(snap)
+snap() { echo $(( $(stat_of cpu_ios) + $(stat_of dma_ios) )) $(( $(stat_of cpu_bytes) + $(stat_of dma_bytes) )) $(stat_of dma_ios) $(stat_of cpu_ios); }
+read -r ios0 bytes0 dma0 cpu0 < <(snap)
 out=/tmp/fio.json
 fio --eta=never --output-format=json --output="$out" "$(dirname "$0")/verify.fio" ||
 	{ cat "$out"; fail "fio reported an error"; }
-read -r ios1 bytes1 dma1 < <(snap)
+read -r ios1 bytes1 dma1 cpu1 < <(snap)
 chan=$(stat_of dma_channel)
 # behind --iommu the point is DMA through the IOMMU: an engine must be there
 [ "${VM_IOMMU:-0}" = 0 ] || [ "$chan" != none ] || fail "--iommu run without a DMA channel"
 if [ "$chan" != none ] && [ $(( dma1 - dma0 )) -eq 0 ]; then
 	fail "DMA channel $chan but no request went to DMA"
 fi
+# 512 B..1 MiB requests at the default 64 KiB threshold: the CPU has its share
+[ $(( cpu1 - cpu0 )) -gt 0 ] || fail "no request was copied by the CPU"
 echo "dma_channel: $chan, dma_ios +$(( dma1 - dma0 )), fallbacks $(stat_of dma_fallbacks), errors $(stat_of dma_errors)"
 [ "$(stat_of dma_errors)" = 0 ] || fail "DMA errors without fault injection"
 
