@@ -292,8 +292,9 @@ static struct pci_driver soft_pci_driver = {
 };
 
 /*
- * Give the function back as we found it: a driver_override left behind
- * would bind the next dma_soft to it as well, whatever its pci= says.
+ * Give the function back as we found it, without a driver_override: one
+ * left behind would bind the next dma_soft to it as well, whatever its
+ * pci= says. (A function that had one is refused, so it is ours.)
  */
 static void soft_pci_release(struct pci_dev *pdev)
 {
@@ -316,10 +317,17 @@ static int soft_init_pci(void)
 		pr_err("pci=%s: no such PCI function\n", soft_pci);
 		return -ENODEV;
 	}
+	/* someone else's choice of driver for it: not ours to change */
+	if (device_has_driver_override(&pdev->dev)) {
+		pr_err("pci=%s: the function has a driver_override already\n", soft_pci);
+		pci_dev_put(pdev);
+		return -EBUSY;
+	}
 	rc = device_set_driver_override(&pdev->dev, SOFT_NAME);
 	if (!rc)
 		rc = pci_register_driver(&soft_pci_driver);
-	if (!rc && !pci_dev_driver(pdev)) {
+	/* another driver may hold it: pci_dev_driver() then names that one */
+	if (!rc && pci_dev_driver(pdev) != &soft_pci_driver) {
 		pr_err("pci=%s: could not bind (is another driver bound to it?)\n",
 		       soft_pci);
 		pci_unregister_driver(&soft_pci_driver);

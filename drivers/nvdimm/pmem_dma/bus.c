@@ -126,6 +126,8 @@ static void pmem_dma_release_disk(void *data)
 
 	pmem_dma_remove_dax(pmem);
 	del_gendisk(pmem->disk);
+	/* dax/write_cache is gone with the disk's sysfs files */
+	pmem_dma_put_dax(pmem);
 	/* No request is in flight any more: make everything durable. */
 	nvdimm_flush(pmem->region, NULL);
 	sysfs_put(pmem->bb_state);
@@ -318,6 +320,7 @@ static int pmem_dma_attach_disk(struct device *dev,
 
 remove_dax:
 	pmem_dma_remove_dax(pmem);
+	pmem_dma_put_dax(pmem);
 put_disk:
 	put_disk(disk);
 	return rc;

@@ -148,8 +148,12 @@ int pmem_dma_add_dax(struct pmem_dma_dev *pmem)
 }
 
 /**
- * pmem_dma_remove_dax() - undo pmem_dma_add_dax()
+ * pmem_dma_remove_dax() - undo pmem_dma_add_dax(), but for the reference
  * @pmem: the device
+ *
+ * DAX access ends here; the dax_device itself stays until
+ * pmem_dma_put_dax(), since the disk's dax/write_cache file uses it until
+ * the disk is deleted.
  */
 void pmem_dma_remove_dax(struct pmem_dma_dev *pmem)
 {
@@ -157,6 +161,16 @@ void pmem_dma_remove_dax(struct pmem_dma_dev *pmem)
 		return;
 	dax_remove_host(pmem->disk);
 	kill_dax(pmem->dax_dev);
+}
+
+/**
+ * pmem_dma_put_dax() - drop the dax_device, once its sysfs file is gone
+ * @pmem: the device
+ */
+void pmem_dma_put_dax(struct pmem_dma_dev *pmem)
+{
+	if (!pmem->dax_dev)
+		return;
 	put_dax(pmem->dax_dev);
 	pmem->dax_dev = NULL;
 }

@@ -49,6 +49,8 @@
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/swiotlb.h>
 #include <linux/libnvdimm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -185,12 +187,26 @@ static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
 	queue_work(dc->pmem->slow_wq, &dc->release_work);
 }
 
-/* An IOMMU translates for @dev: any page can be mapped for it. */
+/*
+ * An IOMMU translates the DMA API's mappings for @dev: any page can be
+ * mapped for it. Read once, when the channel is taken.
+ */
 static bool pmem_dma_translated(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 
-	return domain && (domain->type & __IOMMU_DOMAIN_PAGING);
+	return domain && iommu_is_dma_domain(domain);
+}
+
+/*
+ * The DMA API would copy through bounce buffers for @dev (forced swiotlb,
+ * as in encrypted guests, or a device the IOMMU does not trust): the CPU
+ * would do the copy twice, with a memcpy that does not survive poison.
+ */
+static bool pmem_dma_bounces(struct device *dev)
+{
+	return is_swiotlb_force_bounce(dev) ||
+	       (dev_is_pci(dev) && to_pci_dev(dev)->untrusted);
 }
 
 /*
@@ -242,6 +258,15 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
 	dc->dma_limit = pmem_dma_limit(dc->dma_dev);
+	dc->dma_mask = min_not_zero(dma_get_mask(dc->dma_dev),
+				    dc->dma_dev->bus_dma_limit);
+	if (pmem_dma_bounces(dc->dma_dev)) {
+		dev_warn(pmem->dev, "%s: the DMA API would bounce its copies through swiotlb: not used\n",
+			 dmaext_chan_name(dc->ext));
+		dmaext_release_chan(dc->ext);
+		kfree(dc);
+		return NULL;
+	}
 	if (!pmem_dma_reaches(dc->dma_dev, dc->dma_limit, pmem->phys_addr,
 			      pmem->size)) {
 		dev_warn(pmem->dev, "%s cannot address the namespace (DMA limit %#llx, no IOMMU): not used\n",
@@ -253,7 +278,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dev_info(pmem->dev, "DMA channel %s%s\n", dmaext_chan_name(dc->ext),
 		 pmem_dma_translated(dc->dma_dev) ? ", through an IOMMU" : "");
 	if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
-		dev_info(pmem->dev, "%s maps segments of at most %u bytes: requests with longer ones are copied by the CPU\n",
+		dev_info(pmem->dev, "%s maps segments of at most %u bytes (the block layer builds 64 KiB): many large requests will be copied by the CPU\n",
 			 dmaext_chan_name(dc->ext), dc->max_seg);
 	return dc;
 }
@@ -476,11 +501,14 @@ VISIBLE_IF_KUNIT bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t op
 }
 EXPORT_SYMBOL_IF_KUNIT(pmem_dma_wants_dma);
 
-/* One entry of a list that is reused: the previous use may have ended there. */
+/*
+ * One entry of a list that is reused: clear what the previous request left
+ * (its end mark, and the DMA flags a mapping may set and no unmap clears).
+ */
 static void pmem_dma_set_pmem_sg(struct scatterlist *sg, phys_addr_t phys,
 				 unsigned int len)
 {
-	sg_unmark_end(sg);
+	memset(sg, 0, sizeof(*sg));
 	sg_set_page(sg, pfn_to_page(PHYS_PFN(phys)), len, offset_in_page(phys));
 }
 
@@ -496,12 +524,13 @@ static void pmem_dma_set_pmem_sg(struct scatterlist *sg, phys_addr_t phys,
  *
  * Entries end only where a request entry ends, or at a @boundary: pairing
  * the two sides then yields at most one engine segment per request entry,
- * plus one for a boundary crossed inside a request entry. Each entry is as
- * long as @max_seg allows. The namespace must have a memmap (fsdax).
+ * plus one for a boundary crossed inside a request entry. An entry takes
+ * in as many whole request entries as @max_seg allows. The namespace must
+ * have a memmap (fsdax).
  *
- * Return: the entries used, or -E2BIG when @max is too few or more than
- * one boundary falls inside request entries (the CPU copies such a
- * request).
+ * Return: the entries used, or -E2BIG when @max is too few, more than one
+ * boundary falls inside request entries, or @nents is 0 (the CPU copies
+ * such a request).
  */
 VISIBLE_IF_KUNIT int pmem_dma_fill_pmem_sg(struct scatterlist *psg, unsigned int max,
 					   phys_addr_t phys, struct scatterlist *sg,
@@ -560,10 +589,14 @@ static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
 	struct scatterlist *sg;
 	int i;
 
-	if (dc->max_seg >= queue_max_segment_size(rq->q) && !dc->dma_limit)
+	if (dc->max_seg >= queue_max_segment_size(rq->q) && !dc->dma_limit &&
+	    dc->seg_boundary >= queue_segment_boundary(rq->q))
 		return true;
 	for_each_sg(sgl, sg, nents, i) {
 		if (sg->length > dc->max_seg)
+			return false;
+		if ((sg_phys(sg) ^ (sg_phys(sg) + sg->length - 1)) &
+		    ~(phys_addr_t)dc->seg_boundary)
 			return false;
 		if (!pmem_dma_reaches(dc->dma_dev, dc->dma_limit, sg_phys(sg),
 				      sg->length)) {
@@ -573,6 +606,23 @@ static bool pmem_dma_sg_fits(struct request *rq, struct scatterlist *sgl,
 			return false;
 		}
 	}
+	return true;
+}
+
+/*
+ * P2P pages mapped by bus address bypass the IOMMU and the mask checks of
+ * the DMA API: the engine must address what it was given.
+ */
+static bool pmem_dma_p2p_fits(struct pmem_dma_chan *dc, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (dc->dma_mask == DMA_BIT_MASK(64))
+		return true;
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		if (sg_dma_address(sg) + sg_dma_len(sg) - 1 > dc->dma_mask)
+			return false;
 	return true;
 }
 
@@ -629,6 +679,10 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	/* fails with -EREMOTEIO when the engine cannot reach P2P pages */
 	if (dma_map_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0))
 		goto fallback;
+	if (cmd->p2p && !pmem_dma_p2p_fits(dc, &cmd->sgt)) {
+		dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
+		goto fallback;
+	}
 	if (dma_map_sgtable(dc->dma_dev, &cmd->pmem_sgt, pmem_dma_pmem_dir(rq), 0)) {
 		dma_unmap_sgtable(dc->dma_dev, &cmd->sgt, rq_dma_dir(rq), 0);
 		goto fallback;

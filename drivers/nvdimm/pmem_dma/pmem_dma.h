@@ -79,8 +79,6 @@ struct pmem_dma_stats {
  * thing that must get a stuck engine's requests back. Requests are put on
  * @submit_list and @submit_work hands them to dma_ext in process context.
  */
-#define PMEM_DMA_WARN_REACH	0	/* a request's pages out of dma_limit */
-
 struct pmem_dma_chan {
 	struct pmem_dma_dev *pmem;
 	struct dmaext_chan *ext;
@@ -92,6 +90,7 @@ struct pmem_dma_chan {
 	 * IOMMU translates for it (any page can be mapped).
 	 */
 	u64 dma_limit;
+	u64 dma_mask;			/* the device's mask and bus limit */
 	unsigned long warned;		/* PMEM_DMA_WARN_*, said once each */
 	atomic_t users;
 	unsigned int slot;
@@ -100,6 +99,9 @@ struct pmem_dma_chan {
 	struct work_struct release_work;
 	struct rcu_head rcu;
 };
+
+/* bits of pmem_dma_chan.warned */
+#define PMEM_DMA_WARN_REACH	0	/* a request's pages out of dma_limit */
 
 /*
  * struct pmem_dma_dev - one namespace served as /dev/pmemN
@@ -243,6 +245,7 @@ int pmem_dma_fill_pmem_sg(struct scatterlist *psg, unsigned int max,
 extern const struct dev_pagemap_ops pmem_dma_pagemap_ops;
 int pmem_dma_add_dax(struct pmem_dma_dev *pmem);
 void pmem_dma_remove_dax(struct pmem_dma_dev *pmem);
+void pmem_dma_put_dax(struct pmem_dma_dev *pmem);
 
 /* sysfs.c */
 extern const struct attribute_group *pmem_dma_disk_groups[];

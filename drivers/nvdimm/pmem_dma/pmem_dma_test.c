@@ -134,6 +134,7 @@ static void pmem_dma_pmem_sg_basic_test(struct kunit *test)
 
 	req = kunit_kzalloc(test, dmaext_req_size(PMEM_DMA_MAX_DMA_SEGS), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, req);
+	sg_init_table(psg, ARRAY_SIZE(psg));
 	for (write = false; ; write = true) {
 		pmem_dma_test_sg(sg, pages, lens, 3);
 		pents = pmem_dma_fill_pmem_sg(psg, ARRAY_SIZE(psg), ns, sg, 3,
@@ -152,6 +153,10 @@ static void pmem_dma_pmem_sg_basic_test(struct kunit *test)
 		if (write)
 			break;
 	}
+	/* no boundary at all (ULONG_MAX, a platform device's): the same */
+	pmem_dma_test_sg(sg, pages, lens, 3);
+	KUNIT_EXPECT_EQ(test, pmem_dma_fill_pmem_sg(psg, ARRAY_SIZE(psg), ns, sg, 3,
+						    SZ_64K, ULONG_MAX), 1);
 	/* too little room is refused, not truncated */
 	pmem_dma_test_sg(sg, pages, lens, 3);
 	KUNIT_EXPECT_EQ(test, pmem_dma_fill_pmem_sg(psg, 1, ns, sg, 3, 4096, UINT_MAX),
@@ -175,6 +180,7 @@ static void pmem_dma_pmem_sg_boundary_test(struct kunit *test)
 
 	req = kunit_kzalloc(test, dmaext_req_size(PMEM_DMA_MAX_DMA_SEGS), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, req);
+	sg_init_table(psg, ARRAY_SIZE(psg));
 	pmem_dma_test_sg(sg, pages, lens, 3);
 	pents = pmem_dma_fill_pmem_sg(psg, ARRAY_SIZE(psg), ns, sg, 3, SZ_64K,
 				      0xffffffffUL);
@@ -304,12 +310,51 @@ static void pmem_dma_queue_shape_test(struct kunit *test)
 		KUNIT_EXPECT_LE(test, (size_t)nr_hw * qd * rq_bytes, SZ_8M + SZ_1M);
 }
 
+/*
+ * The worst case the namespace-side array is sized for: request entries
+ * just over half the engine's 64 KiB, so no two share an entry, across the
+ * 4 GiB boundary. It must fit PMEM_DMA_MAX_PMEM_SEGS (a bound: adjacent
+ * entries hold more than 64 KiB together).
+ */
+static void pmem_dma_pmem_sg_worst_test(struct kunit *test)
+{
+	const unsigned int len = SZ_32K + 512, n = SZ_1M / len;
+	struct scatterlist *sg, *psg;
+	phys_addr_t *phys;
+	unsigned int *lens, i;
+	int pents;
+
+	sg = kunit_kcalloc(test, n, sizeof(*sg), GFP_KERNEL);
+	psg = kunit_kcalloc(test, PMEM_DMA_MAX_PMEM_SEGS, sizeof(*psg), GFP_KERNEL);
+	phys = kunit_kcalloc(test, n, sizeof(*phys), GFP_KERNEL);
+	lens = kunit_kcalloc(test, n, sizeof(*lens), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, sg && psg && phys && lens);
+	for (i = 0; i < n; i++) {
+		phys[i] = (phys_addr_t)(i + 1) << 20;
+		lens[i] = len;
+	}
+	/* away from the boundary: one namespace entry per request entry */
+	pmem_dma_test_sg(sg, phys, lens, n);
+	pents = pmem_dma_fill_pmem_sg(psg, PMEM_DMA_MAX_PMEM_SEGS, 0x40000000ULL,
+				      sg, n, SZ_64K, 0xffffffffUL);
+	KUNIT_EXPECT_EQ(test, pents, n);
+	/* across it: at most one more (the cut pieces may join neighbours) */
+	pmem_dma_test_sg(sg, phys, lens, n);
+	pents = pmem_dma_fill_pmem_sg(psg, PMEM_DMA_MAX_PMEM_SEGS,
+				      0x100000000ULL - SZ_512K + 512, sg, n,
+				      SZ_64K, 0xffffffffUL);
+	KUNIT_EXPECT_GE(test, pents, n - 1);
+	KUNIT_EXPECT_LE(test, pents, n + 1);
+	KUNIT_EXPECT_LE(test, pents, PMEM_DMA_MAX_PMEM_SEGS);
+}
+
 static struct kunit_case pmem_dma_cases[] = {
 	KUNIT_CASE_PARAM(pmem_dma_queue_shape_test, shape_gen_params),
 	KUNIT_CASE_PARAM(pmem_dma_dispatch_test, dispatch_gen_params),
 	KUNIT_CASE(pmem_dma_pmem_sg_basic_test),
 	KUNIT_CASE(pmem_dma_pmem_sg_boundary_test),
 	KUNIT_CASE(pmem_dma_pmem_sg_random_test),
+	KUNIT_CASE(pmem_dma_pmem_sg_worst_test),
 	{}
 };
 
