@@ -19,15 +19,6 @@ if insmod "$(ext_dir)/dma_ext.ko" && insmod "$(ext_dir)/dma_soft.ko" pci=0000:ff
 fi
 grep -q "No such device" /tmp/err || fail "bad pci=: $(cat /tmp/err)"
 
-# someone else's driver_override on the function: refused, and kept
-echo vfio-pci > "/sys/bus/pci/devices/$bdf/driver_override"
-if insmod "$(ext_dir)/dma_soft.ko" pci="$bdf" 2>/tmp/err; then
-	fail "dma_soft took a function with another driver_override"
-fi
-grep -q "Device or resource busy" /tmp/err || fail "pci= with an override: $(cat /tmp/err)"
-[ "$(cat "/sys/bus/pci/devices/$bdf/driver_override")" = vfio-pci ] || fail "the override was changed"
-echo > "/sys/bus/pci/devices/$bdf/driver_override"
-
 insmod "$(ext_dir)/dma_soft.ko" pci="$bdf" channels=1
 [ "$(basename "$(readlink -f /sys/bus/pci/devices/$bdf/driver)")" = dma_soft ] ||
 	fail "$bdf is not bound to dma_soft"

@@ -292,9 +292,9 @@ static struct pci_driver soft_pci_driver = {
 };
 
 /*
- * Give the function back as we found it, without a driver_override: one
- * left behind would bind the next dma_soft to it as well, whatever its
- * pci= says. (A function that had one is refused, so it is ours.)
+ * Give the function back without a driver_override: one left behind would
+ * bind the next dma_soft to it as well, whatever its pci= says. (pci=
+ * names a function given to dma_soft: an override it had is replaced.)
  */
 static void soft_pci_release(struct pci_dev *pdev)
 {
@@ -316,12 +316,6 @@ static int soft_init_pci(void)
 	if (!pdev) {
 		pr_err("pci=%s: no such PCI function\n", soft_pci);
 		return -ENODEV;
-	}
-	/* someone else's choice of driver for it: not ours to change */
-	if (device_has_driver_override(&pdev->dev)) {
-		pr_err("pci=%s: the function has a driver_override already\n", soft_pci);
-		pci_dev_put(pdev);
-		return -EBUSY;
 	}
 	rc = device_set_driver_override(&pdev->dev, SOFT_NAME);
 	if (!rc)
