@@ -25,20 +25,26 @@ run_fio() { # name size
 note "every 5th descriptor fails, out of order, 30 us latency"
 knob fail_every 5; knob out_of_order 1; knob delay_us 30
 e0=$(stat_of dma_errors) f0=$(stat_of dma_fallbacks)
+i0=$(count injected_errors) r0=$(count reordered) c0=$(count completed)
 run_fio errors 128M
 e1=$(stat_of dma_errors) f1=$(stat_of dma_fallbacks)
-echo "injected $(count injected_errors): dma_errors +$(( e1 - e0 )), dma_fallbacks +$(( f1 - f0 ))"
+i1=$(count injected_errors) r1=$(count reordered) c1=$(count completed)
+echo "injected $(( i1 - i0 )) errors, reordered $(( r1 - r0 )) of $(( c1 - c0 )) descriptors:" \
+	"dma_errors +$(( e1 - e0 )), dma_fallbacks +$(( f1 - f0 ))"
+# each fault class of this run must really have happened in it
+[ $(( i1 - i0 )) -gt 0 ] || fail "no error was injected"
+[ $(( r1 - r0 )) -gt 0 ] || fail "no descriptor completed out of order"
 [ $(( e1 - e0 )) -gt 0 ] || fail "injected errors did not surface as dma_errors"
 [ $(( f1 - f0 )) -ge $(( e1 - e0 )) ] || fail "failed DMA requests were not all redone by the CPU"
 
 note "every 20th descriptor stalls: the timeout aborts, the CPU redoes"
 knob fail_every 0; knob delay_us 0; knob stall_every 20
 dmesg -C
-e0=$(stat_of dma_errors)
+e0=$(stat_of dma_errors) s0=$(count stalls)
 run_fio stalls 24M
-e1=$(stat_of dma_errors)
-echo "stalls $(count stalls): dma_errors +$(( e1 - e0 ))"
-[ "$(count stalls)" -gt 0 ] || fail "no stall injected"
+e1=$(stat_of dma_errors) s1=$(count stalls)
+echo "stalls +$(( s1 - s0 )): dma_errors +$(( e1 - e0 ))"
+[ $(( s1 - s0 )) -gt 0 ] || fail "no stall injected"
 [ $(( e1 - e0 )) -gt 0 ] || fail "stalled requests were not aborted"
 dmesg | grep -q "DMA request timed out" || fail "no timeout was reported"
 knob stall_every 0; knob out_of_order 0

@@ -55,6 +55,7 @@ struct soft_fault {
 	atomic64_t ring_full;	/* ioat: prep refused, ring full */
 	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
 	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
+	atomic64_t reordered;	/* taken ahead of an older issued descriptor */
 };
 
 /*

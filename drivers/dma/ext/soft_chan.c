@@ -367,8 +367,11 @@ static struct soft_desc *soft_next(struct soft_chan *sc)
 		return NULL;
 	if (pers->held_until_seen && !list_empty(&sc->done))
 		return NULL;
-	if (pers->newest_first || READ_ONCE(sc->sd->fault.out_of_order.val))
+	if (pers->newest_first || READ_ONCE(sc->sd->fault.out_of_order.val)) {
+		if (!list_is_singular(&sc->issued))
+			atomic64_inc(&sc->sd->fault.reordered);
 		return list_last_entry(&sc->issued, struct soft_desc, node);
+	}
 	return list_first_entry(&sc->issued, struct soft_desc, node);
 }
 

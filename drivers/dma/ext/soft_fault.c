@@ -28,6 +28,8 @@
  *   prep_sleeps    idxd: preps that slept for a free descriptor
  *   aborted        descriptors the engine gave up: ioat's aborts and
  *                  reset drops, idxd's drops on wq disable
+ *   reordered      descriptors run ahead of an older issued one
+ *                  (out_of_order, idxd)
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
  * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
@@ -195,6 +197,7 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_counter_create("ring_full", dir, &f->ring_full);
 	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
 	soft_counter_create("aborted", dir, &f->aborted);
+	soft_counter_create("reordered", dir, &f->reordered);
 	debugfs_create_file("personality", 0444, dir, sd, &soft_personality_fops);
 	debugfs_create_file("unstall", 0200, dir, sd, &soft_unstall_fops);
 	if (sd->pers->has_wq)
