@@ -11,35 +11,60 @@
 [ "$(stat_of dma_channel)" != none ] || fail "no DMA channel"
 fio --eta=never --output=/tmp/fio.log --name=live --filename=/dev/pmem0 \
 	--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bsrange=4k-1M \
-	--size=384M --verify=crc32c --verify_fatal=1 &
+	--size=512M --verify=crc32c --verify_fatal=1 &
 fio_pid=$!
 
+# Every step waits for a condition, with fio still running: requests to
+# the engine, then requests in flight on it when it goes away (a 2 ms
+# delay per descriptor keeps some there), then CPU progress while there
+# is no engine. The threshold changes at every poll meanwhile.
 changes=0
-for i in $(seq 1 40); do
+fio_running() { kill -0 $fio_pid 2>/dev/null; }
+change() {
 	echo $(( (RANDOM % 8) * 65536 )) > /sys/block/pmem0/pmem_dma/dma_threshold
 	changes=$(( changes + 1 ))
-	if [ "$i" = 15 ]; then
-		soft_sysfs unbind
-		wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
-			fail "channel still in use after the engine went away"
-		rmmod dma_soft
-		note "engine removed under load"
-	fi
-	if [ "$i" = 25 ]; then
-		soft_insmod
-		echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
-		[ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
-		d_rescan=$(stat_of dma_ios)
-		note "engine reloaded: $(stat_of dma_channel)"
-	fi
-	kill -0 $fio_pid 2>/dev/null || break
-	sleep 0.2 # poll interval between changes
-done
+}
+# until_while_fio SECONDS CMD...: change the threshold until CMD holds;
+# fail if fio ends or time runs out first
+until_while_fio() {
+	local t=$(( $1 * 10 ))
+	shift
+	until "$@"; do
+		fio_running || fail "fio ended before: $*"
+		t=$(( t - 1 ))
+		[ $t -gt 0 ] || fail "timed out waiting for: $*"
+		change
+		sleep 0.1 # poll interval
+	done
+}
+grew() { [ "$(stat_of "$1")" -ge "$2" ]; }
+chan=$(stat_of dma_channel)
+in_flight() { [ "$(cat "/sys/kernel/debug/dma_ext/$chan/inflight")" -gt 0 ]; }
+
+until_while_fio 60 grew dma_ios $(( $(stat_of dma_ios) + 64 ))
+echo 2000 > "$(soft_debugfs)/delay_us"
+until_while_fio 30 in_flight
+e0=$(stat_of dma_errors)
+soft_sysfs unbind
+wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
+	fail "channel still in use after the engine went away"
+e1=$(stat_of dma_errors)
+# dma_soft can be stopped: what it held came back -ENODEV, the CPU redid it
+[ "$e1" -gt "$e0" ] || fail "no request was in flight when the engine went away"
+rmmod dma_soft
+note "engine removed under load, $(( e1 - e0 )) requests in flight redone by the CPU"
+until_while_fio 60 grew cpu_ios $(( $(stat_of cpu_ios) + 64 ))
+soft_insmod
+echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
+[ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
+d_rescan=$(stat_of dma_ios)
+note "engine reloaded: $(stat_of dma_channel)"
+until_while_fio 60 grew dma_ios $(( d_rescan + 16 ))
+# and the threshold keeps changing until fio is done
+while fio_running; do change; sleep 0.1; done # poll interval
+[ "$changes" -ge 10 ] || fail "only $changes threshold changes under load"
 wait $fio_pid || { cat /tmp/fio.log; fail "fio verify during reconfiguration"; }
 echo 65536 > /sys/block/pmem0/pmem_dma/dma_threshold
-dd if=/dev/zero of=/dev/pmem0 bs=1M count=8 oflag=direct status=none
-[ "$(stat_of dma_ios)" -gt "${d_rescan:?rescan did not happen while fio ran}" ] ||
-	fail "no DMA after the rescan"
 
 # An engine that maps shorter segments than the block layer builds (64
 # KiB): pmem_dma must not map longer ones against it (the DMA API forbids
