@@ -15,9 +15,9 @@ fio --eta=never --output=/tmp/fio.log --name=live --filename=/dev/pmem0 \
 fio_pid=$!
 
 # Every step waits for a condition, with fio still running: requests to
-# the engine, then requests in flight on it when it goes away (a 2 ms
-# delay per descriptor keeps some there), then CPU progress while there
-# is no engine. The threshold changes at every poll meanwhile.
+# the engine, then requests in flight on it when it goes away (it stalls
+# them), then CPU progress while there is no engine. The threshold
+# changes at every poll meanwhile.
 changes=0
 fio_running() { kill -0 $fio_pid 2>/dev/null; }
 change() {
@@ -42,7 +42,9 @@ chan=$(stat_of dma_channel)
 in_flight() { [ "$(cat "/sys/kernel/debug/dma_ext/$chan/inflight")" -gt 0 ]; }
 
 until_while_fio 60 grew dma_ios $(( $(stat_of dma_ios) + 64 ))
-echo 2000 > "$(soft_debugfs)/delay_us"
+# the engine now holds what it gets until it is stopped: some requests
+# are surely in flight when it goes away
+echo 1 > "$(soft_debugfs)/stall_every"
 until_while_fio 30 in_flight
 e0=$(stat_of dma_errors)
 soft_sysfs unbind
