@@ -43,6 +43,7 @@ if grep -qw kmemleak=on /proc/cmdline; then
 	insmod "$ko"
 	wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back"
 	rmmod pmem_dma
-	kmemleak_check
+	# tests/vm/init scans once the objects are old enough and fails the run
+	note "load/unload and failed loads done: kmemleak scans after the test"
 fi
 echo "badinput: $bad bad parameter values rejected with a message, valid ones taken"

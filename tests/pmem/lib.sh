@@ -74,24 +74,6 @@ check_iommu() {
 	echo "iommu: $VM_SOFT_PCI in a $t domain"
 }
 
-# kmemleak_check: on a kernel booted with kmemleak=on, fail on any leak
-# kmemleak reports once everything allocated so far is old enough for it
-# to judge (its minimum object age is 5 s). Elsewhere, nothing to check.
-kmemleak_check() {
-	local f=/sys/kernel/debug/kmemleak t0
-	grep -qw kmemleak=on /proc/cmdline || return 0
-	{ echo scan > $f; } 2>/dev/null || fail "booted with kmemleak=on, but kmemleak does not scan"
-	read -r t0 _ < /proc/uptime
-	# poll: kmemleak has no interface for object age
-	until awk -v e="$t0" '{ exit !($1 >= e + 5.5) }' /proc/uptime; do sleep 0.2; done
-	echo scan > $f
-	if grep -q "unreferenced object" $f; then
-		cat $f
-		fail "kmemleak reports leaks"
-	fi
-	note "kmemleak: nothing leaked"
-}
-
 pmem_dma_ko() { echo "build/$(uname -r)/src/drivers/nvdimm/pmem_dma/pmem_dma.ko"; }
 
 # load_deps KO: the modules KO needs; ours come from the build directory
