@@ -232,20 +232,6 @@ static bool pmem_dma_bounces(struct device *dev)
 	       (dev_is_pci(dev) && to_pci_dev(dev)->untrusted);
 }
 
-/*
- * The highest DMA address @dev reaches by itself, or 0 when it needs no
- * check: an IOMMU translates for it (the mask then bounds only the IOVA
- * the DMA API hands out), or it takes 64-bit addresses.
- */
-static u64 pmem_dma_limit(struct device *dev)
-{
-	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
-
-	if (pmem_dma_translated(dev) || limit == DMA_BIT_MASK(64))
-		return 0;
-	return limit;
-}
-
 /* Whether an engine without an IOMMU reaches [phys, phys + len). */
 static bool pmem_dma_reaches(struct device *dev, u64 limit, phys_addr_t phys,
 			     u64 len)
@@ -262,6 +248,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 		.removed = pmem_dma_chan_removed,
 	};
 	struct pmem_dma_chan *dc;
+	bool translated;
 
 	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
 	if (!dc)
@@ -280,9 +267,14 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dc->dma_dev = dmaext_dma_device(dc->ext);
 	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
-	dc->dma_limit = pmem_dma_limit(dc->dma_dev);
 	dc->dma_mask = min_not_zero(dma_get_mask(dc->dma_dev),
 				    dc->dma_dev->bus_dma_limit);
+	/*
+	 * No reach to check when an IOMMU translates (the mask then bounds
+	 * only the IOVAs the DMA API hands out) or the engine takes 64 bits.
+	 */
+	translated = pmem_dma_translated(dc->dma_dev);
+	dc->dma_limit = translated || dc->dma_mask == DMA_BIT_MASK(64) ? 0 : dc->dma_mask;
 	if (pmem_dma_bounces(dc->dma_dev)) {
 		dev_warn(pmem->dev, "%s: the DMA API would bounce its copies through swiotlb: not used\n",
 			 dmaext_chan_name(dc->ext));
@@ -299,7 +291,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 		return NULL;
 	}
 	dev_info(pmem->dev, "DMA channel %s%s\n", dmaext_chan_name(dc->ext),
-		 pmem_dma_translated(dc->dma_dev) ? ", through an IOMMU" : "");
+		 translated ? ", through an IOMMU" : "");
 	if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
 		dev_info(pmem->dev, "%s maps segments of at most %u bytes (the block layer builds 64 KiB): many large requests will be copied by the CPU\n",
 			 dmaext_chan_name(dc->ext), dc->max_seg);
