@@ -40,7 +40,7 @@ MAGIC = b'PWRCUT01'
 # magic, nonce, seq, offset of this block, length of the record
 HEADER = struct.Struct('<8sQQQQ')
 ACK_RE = re.compile(r'^ACK ([0-9a-f]{16}) ([0-9]+) ([0-9]+) ([0-9]+) (fsync|dsync)$')
-COUNTERS = ('cpu_ios', 'dma_ios', 'dma_fallbacks', 'dma_errors')
+COUNTERS = ('cpu_ios', 'dma_ios', 'dma_fallbacks', 'dma_errors', 'fua_ios', 'flushes')
 STATS_EVERY = 0.5  # seconds
 MAX_BAD_LINES = 20
 

@@ -230,6 +230,15 @@ static int pmem_dma_attach_disk(struct device *dev,
 	pmem->flush_may_sleep = !is_nvdimm_sync(nd_region);
 
 	fua = nvdimm_has_flush(nd_region);
+	/*
+	 * A region with its own flush has no DIMM mappings (virtio-pmem), so
+	 * nvdimm_has_flush() cannot tell; but nvdimm_flush() calls that flush
+	 * (virtio-pmem's asks the host to write the backing file out), which
+	 * is what makes a write durable there: honour FUA with it, in process
+	 * context, as REQ_OP_FLUSH is. nd_pmem warns and drops FUA instead.
+	 */
+	if (fua < 0 && pmem->flush_may_sleep)
+		fua = 1;
 	if (!IS_ENABLED(CONFIG_ARCH_HAS_UACCESS_FLUSHCACHE) || fua < 0) {
 		dev_warn(dev, "unable to guarantee persistence of writes\n");
 		fua = 0;

@@ -483,8 +483,11 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	cmd->status = BLK_STS_OK;
 	if (op_is_write(req_op(rq))) {
 		pmem_dma_finish_write(pmem, rq);
-		if (rq->cmd_flags & REQ_FUA)
+		if (rq->cmd_flags & REQ_FUA) {
 			cmd->status = pmem_dma_flush(pmem);
+			if (!cmd->status)
+				this_cpu_add(pmem->stats->fua_ios, 1);
+		}
 	}
 	blk_mq_complete_request(rq);
 }

@@ -205,6 +205,7 @@ static blk_status_t pmem_dma_read_pages(struct pmem_dma_dev *pmem,
  */
 blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
 {
+	this_cpu_add(pmem->stats->flushes, 1);
 	return errno_to_blk_status(nvdimm_flush(pmem->region, NULL));
 }
 
@@ -218,10 +219,12 @@ blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
  */
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq)
 {
-	if (READ_ONCE(pmem->dma_wb_cache))
+	if (READ_ONCE(pmem->dma_wb_cache)) {
 		arch_wb_cache_pmem(pmem->virt_addr +
 				   pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
 				   blk_rq_bytes(rq));
+		this_cpu_add(pmem->stats->dma_wb_bytes, blk_rq_bytes(rq));
+	}
 	pmem_wmb();
 }
 
@@ -260,8 +263,11 @@ static blk_status_t pmem_dma_do_request(struct pmem_dma_dev *pmem,
 		return pmem_dma_rw_cpu(pmem, rq, can_sleep);
 	case REQ_OP_WRITE:
 		sts = pmem_dma_rw_cpu(pmem, rq, can_sleep);
-		if (!sts && (rq->cmd_flags & REQ_FUA))
+		if (!sts && (rq->cmd_flags & REQ_FUA)) {
 			sts = pmem_dma_flush(pmem);
+			if (!sts)
+				this_cpu_add(pmem->stats->fua_ios, 1);
+		}
 		return sts;
 	default:
 		return BLK_STS_NOTSUPP;

@@ -63,6 +63,9 @@ struct pmem_dma_stats {
 	u64 p2p_dma_ios;	/* requests with PCI P2P pages copied by DMA */
 	u64 p2p_cpu_ios;	/* ... copied by the CPU: no engine reaches them */
 	u64 dma_timeouts;	/* DMA requests that hit the blk-mq timeout */
+	u64 dma_wb_bytes;	/* DMA-written bytes written back from caches */
+	u64 fua_ios;		/* FUA writes served */
+	u64 flushes;		/* region flushes: REQ_OP_FLUSH, after FUA */
 };
 
 /*

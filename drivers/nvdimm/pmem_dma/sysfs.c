@@ -6,7 +6,8 @@
  * dma_channel     ro  DMA channels in use, or "none"
  * dma_rescan      wo  "1": look for DMA engines loaded since
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
- * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios
+ * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios, dma_wb_bytes,
+ * fua_ios, flushes
  *                 ro  counters (see README.md)
  *
  * /sys/block/pmemN/dax/write_cache, as nd_pmem has it (disks with DAX):
@@ -60,10 +61,13 @@ static struct pmem_dma_stat_attr pmem_dma_stat_attrs[] = {
 	PMEM_DMA_STAT(p2p_dma_ios, p2p_dma_ios),
 	PMEM_DMA_STAT(p2p_cpu_ios, p2p_cpu_ios),
 	PMEM_DMA_STAT(dma_timeouts, dma_timeouts),
+	PMEM_DMA_STAT(dma_wb_bytes, dma_wb_bytes),
+	PMEM_DMA_STAT(fua_ios, fua_ios),
+	PMEM_DMA_STAT(flushes, flushes),
 };
 
 /* pmem_dma_attrs[] below lists each of them */
-static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 9);
+static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 12);
 
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
@@ -129,6 +133,9 @@ static struct attribute *pmem_dma_attrs[] = {
 	&pmem_dma_stat_attrs[6].attr.attr,
 	&pmem_dma_stat_attrs[7].attr.attr,
 	&pmem_dma_stat_attrs[8].attr.attr,
+	&pmem_dma_stat_attrs[9].attr.attr,
+	&pmem_dma_stat_attrs[10].attr.attr,
+	&pmem_dma_stat_attrs[11].attr.attr,
 	NULL,
 };
 
