@@ -665,15 +665,23 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	struct dmaext_req *req = &cmd->ereq;
 	unsigned int bytes = blk_rq_bytes(rq);
 	bool write = op_is_write(req_op(rq));
-	struct pmem_dma_chan *dc;
+	struct pmem_dma_chan *dc = NULL;
+	unsigned int i, slot;
 	int nents, pents;
 
 	if (!pmem_dma_nr_chans ||
 	    !pmem_dma_wants_dma(pmem, rq->cmd_flags, blk_rq_pos(rq), bytes, cmd->p2p))
 		return false;
 
+	/*
+	 * The hardware queue's own slot, or the next one that has a channel:
+	 * a disk that got fewer channels than dma_channels, or lost one to
+	 * an engine's removal, still sends every queue's requests to DMA.
+	 */
+	slot = hctx->queue_num % pmem_dma_nr_chans;
 	rcu_read_lock();
-	dc = rcu_dereference(pmem->chans[hctx->queue_num % pmem_dma_nr_chans]);
+	for (i = 0; i < pmem_dma_nr_chans && !dc; i++)
+		dc = rcu_dereference(pmem->chans[(slot + i) % pmem_dma_nr_chans]);
 	if (dc)
 		atomic_inc(&dc->users);
 	rcu_read_unlock();

@@ -43,9 +43,10 @@ struct nd_region;
 /*
  * Queue shape when the module parameters leave it to the driver: a hardware
  * queue per CPU up to one per possible channel (hardware queue i uses
- * channel i mod dma_channels), and about 512 requests per disk in all
- * (each carries room for a 1 MiB DMA request: 16 KiB), so that a disk
- * costs the same few MiB on a 256-CPU host as on a small one.
+ * channel slot i mod dma_channels, or the next slot that has a channel),
+ * and about 512 requests per disk in all (each carries room for a 1 MiB
+ * DMA request: 16 KiB), so that a disk costs the same few MiB on a
+ * 256-CPU host as on a small one.
  */
 #define PMEM_DMA_AUTO_HW_QUEUES	PMEM_DMA_MAX_CHANS
 #define PMEM_DMA_AUTO_TAGS	512
