@@ -80,7 +80,20 @@ for f in fail_every stall_every delay_us out_of_order; do
 		rejected=$(( rejected + 1 ))
 	done
 done
-for f in injected_errors stalls completed; do
+# poison: "PHYS LEN", PHYS hex; a range that wraps or anything else refused
+echo "0x1000 4096" > $k/poison || fail "poison '0x1000 4096' refused"
+[ "$(cat $k/poison)" = "0x1000 4096" ] || fail "poison reads back '$(cat $k/poison)'"
+for v in "" abc 1 "1 2 3" "0x1000 -1" "0xffffffffffffffff 2" "0x1000 4096x" "g 1"; do
+	if printf '%s\n' "$v" > $k/poison 2>/tmp/err; then
+		fail "debugfs poison accepted '$v'"
+	fi
+	grep -q "Invalid argument" /tmp/err || fail "debugfs poison '$v': $(cat /tmp/err)"
+	[ "$(cat $k/poison)" = "0x1000 4096" ] || fail "debugfs poison changed to $(cat $k/poison) by '$v'"
+	rejected=$(( rejected + 1 ))
+done
+echo "0 0" > $k/poison
+[ "$(cat $k/poison)" = "0x0 0" ] || fail "poison not cleared: $(cat $k/poison)"
+for f in injected_errors stalls completed poison_reads; do
 	if (echo 1 > $k/$f) 2>/dev/null; then fail "read-only $f accepted a write"; fi
 	rejected=$(( rejected + 1 ))
 done

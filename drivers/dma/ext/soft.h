@@ -56,6 +56,11 @@ struct soft_fault {
 	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
 	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
 	atomic64_t reordered;	/* taken ahead of an older issued descriptor */
+	/* emulated media error: a source read overlapping it fails */
+	spinlock_t poison_lock;
+	phys_addr_t poison_start;
+	u64 poison_len;		/* 0: no poison */
+	atomic64_t poison_reads;
 };
 
 /*
@@ -205,6 +210,8 @@ enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *
 /* soft_fault.c */
 enum soft_fault_action { SOFT_RUN, SOFT_FAIL, SOFT_STALL };
 enum soft_fault_action soft_fault_next(struct soft_fault *f);
+void soft_fault_init(struct soft_fault *f);
+bool soft_fault_poisoned(struct soft_fault *f, phys_addr_t phys, size_t len);
 void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir);
 
 #endif /* _DMA_SOFT_H */

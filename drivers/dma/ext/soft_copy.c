@@ -15,7 +15,8 @@
  *     mapped for the copy with memremap(): write-back for persistent
  *     memory (a raw namespace), write-combining otherwise (PCI BARs).
  *   Source reads use copy_mc_to_kernel(): poison makes the descriptor fail
- *     with DMA_TRANS_READ_FAILED instead of a machine check.
+ *     with DMA_TRANS_READ_FAILED instead of a machine check. The debugfs
+ *     "poison" range emulates it where the memory is not really poisoned.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -92,7 +93,8 @@ static enum dmaengine_tx_result soft_copy_piece(struct soft_dev *sd,
 	phys_addr_t dphys, sphys;
 	struct soft_map dm, sm;
 
-	if (soft_dma_to_phys(sd, src, &sphys) || soft_map(sphys, len, &sm))
+	if (soft_dma_to_phys(sd, src, &sphys) ||
+	    soft_fault_poisoned(&sd->fault, sphys, len) || soft_map(sphys, len, &sm))
 		return DMA_TRANS_READ_FAILED;
 	if (soft_dma_to_phys(sd, dst, &dphys) || soft_map(dphys, len, &dm)) {
 		soft_unmap(&sm);

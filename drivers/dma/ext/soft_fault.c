@@ -19,6 +19,12 @@
  *   wq_disable     (write-only, idxd only) a channel index: disable that
  *                  channel's work queue as idxd's driver does on removal;
  *                  -EINVAL for no such channel, -EBUSY if disabled already
+ *   poison         "PHYS LEN": emulated media error on LEN bytes from
+ *                  physical address PHYS (hex, LEN decimal): a descriptor whose source
+ *                  overlaps it fails with DMA_TRANS_READ_FAILED and copies
+ *                  nothing, as copy_mc_to_kernel() reading real poison
+ *                  makes it; "0 0" clears it
+ *   poison_reads   (read-only) descriptors failed on it
  *   personality    (read-only) soft, ioat, idxd or ptdma
  *   injected_errors, stalls, completed   counters (read-only)
  *   interrupts     completion interrupts the engine raised (ioat, idxd,
@@ -42,6 +48,8 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include "soft.h"
 
 #define SOFT_MAX_EVERY		1000000
@@ -71,6 +79,86 @@ enum soft_fault_action soft_fault_next(struct soft_fault *f)
 	}
 	return SOFT_RUN;
 }
+
+/**
+ * soft_fault_init() - set up the parts of @f that zeroing does not
+ * @f: the device's knobs, zeroed
+ */
+void soft_fault_init(struct soft_fault *f)
+{
+	spin_lock_init(&f->poison_lock);
+}
+
+/**
+ * soft_fault_poisoned() - whether a source read hits the emulated poison
+ * @f: the device's knobs
+ * @phys: first byte read
+ * @len: bytes read
+ *
+ * Counts a hit in poison_reads.
+ *
+ * Return: true when [@phys, @phys + @len) overlaps the poisoned range.
+ */
+bool soft_fault_poisoned(struct soft_fault *f, phys_addr_t phys, size_t len)
+{
+	bool hit;
+
+	spin_lock(&f->poison_lock);
+	hit = f->poison_len && phys < f->poison_start + f->poison_len &&
+	      f->poison_start < phys + len;
+	spin_unlock(&f->poison_lock);
+	if (hit)
+		atomic64_inc(&f->poison_reads);
+	return hit;
+}
+
+static ssize_t soft_poison_read(struct file *file, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct soft_fault *f = file->private_data;
+	phys_addr_t start;
+	char buf[48];
+	u64 plen;
+	int n;
+
+	spin_lock(&f->poison_lock);
+	start = f->poison_start;
+	plen = f->poison_len;
+	spin_unlock(&f->poison_lock);
+	n = scnprintf(buf, sizeof(buf), "%#llx %llu\n", (u64)start, plen);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+/* "PHYS LEN"; a range that wraps, or anything else, is -EINVAL. */
+static ssize_t soft_poison_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct soft_fault *f = file->private_data;
+	char buf[48], extra;
+	u64 start, plen;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%llx %llu %c", &start, &plen, &extra) != 2 ||
+	    start + plen < start || start > (u64)(phys_addr_t)-1)
+		return -EINVAL;
+	spin_lock(&f->poison_lock);
+	f->poison_start = plen ? start : 0;
+	f->poison_len = plen;
+	spin_unlock(&f->poison_lock);
+	return len;
+}
+
+static const struct file_operations soft_poison_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = soft_poison_read,
+	.write = soft_poison_write,
+	.llseek = default_llseek,
+};
 
 static int soft_counter_get(void *data, u64 *val)
 {
@@ -198,6 +286,8 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
 	soft_counter_create("aborted", dir, &f->aborted);
 	soft_counter_create("reordered", dir, &f->reordered);
+	soft_counter_create("poison_reads", dir, &f->poison_reads);
+	debugfs_create_file("poison", 0644, dir, f, &soft_poison_fops);
 	debugfs_create_file("personality", 0444, dir, sd, &soft_personality_fops);
 	debugfs_create_file("unstall", 0200, dir, sd, &soft_unstall_fops);
 	if (sd->pers->has_wq)

@@ -184,6 +184,7 @@ static int soft_probe(struct device *dev)
 	sd->descs = soft_descs;
 	refcount_set(&sd->refs, 1);
 	sd->nr_chans = soft_channels;
+	soft_fault_init(&sd->fault);
 	domain = iommu_get_domain_for_dev(dev);
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
 		sd->domain = domain;
