@@ -33,18 +33,19 @@ fio_verify() {
 
 note "three namespaces, two channels"
 with=() without=()
+declare -A chan
 for d in $disks; do
 	c=$(stat_of dma_channel $d)
 	case $c in
 	none) without+=("$d") ;;
 	*\ *) fail "$d has several channels with dma_channels=1: $c" ;;
-	*) with+=("$d"); eval "chan_$d=$c" ;;
+	*) with+=("$d"); chan[$d]=$c ;;
 	esac
 done
 [ ${#with[@]} = 2 ] && [ ${#without[@]} = 1 ] ||
 	fail "with 2 channels for 3 disks: ${with[*]:-no disk} got one, ${without[*]:-none} none"
 a=${with[0]} b=${with[1]} c=${without[0]}
-eval "ca=\$chan_$a cb=\$chan_$b"
+ca=${chan[$a]} cb=${chan[$b]}
 [ "$ca" != "$cb" ] || fail "$a and $b share $ca"
 echo "channels: $a -> $ca, $b -> $cb, $c -> none"
 
@@ -89,12 +90,12 @@ rmmod dma_soft
 soft_insmod channels=3
 insmod "$(pmem_dma_ko)" dma_channels=2
 for d in $disks; do wait_for 10 test -b /dev/$d || fail "$d did not come back"; done
-two= one=
+two='' one=''
 for d in $disks; do
-	set -- $(stat_of dma_channel $d)
-	case $# in
-	2) [ -z "$two" ] || fail "two disks with two channels from three"; two=$d; t1=$1 t2=$2 ;;
-	1) [ "$1" = none ] || { [ -z "$one" ] || fail "two disks with one channel"; one=$d; o1=$1; } ;;
+	read -ra cs <<<"$(stat_of dma_channel $d)"
+	case ${#cs[@]} in
+	2) [ -z "$two" ] || fail "two disks with two channels from three"; two=$d; t1=${cs[0]} t2=${cs[1]} ;;
+	1) [ "${cs[0]}" = none ] || { [ -z "$one" ] || fail "two disks with one channel"; one=$d; o1=${cs[0]}; } ;;
 	esac
 done
 [ -n "$two" ] && [ -n "$one" ] || fail "channels: $(for d in $disks; do echo -n "$d: $(stat_of dma_channel $d); "; done)"
