@@ -23,7 +23,8 @@ insmod "$(ext_dir)/dma_soft.ko" pci="$bdf" channels=1
 [ "$(basename "$(readlink -f /sys/bus/pci/devices/$bdf/driver)")" = dma_soft ] ||
 	fail "$bdf is not bound to dma_soft"
 # the channels must be the PCI function's, not any engine's
-chan=$(find "/sys/bus/pci/devices/$bdf/dma" -maxdepth 1 -name 'dma*chan*' -printf '%f\n' 2>/dev/null | sort | head -n 1)
+[ -d "/sys/bus/pci/devices/$bdf/dma" ] || fail "no DMA engine under $bdf: $(ls /sys/class/dma)"
+chan=$(find "/sys/bus/pci/devices/$bdf/dma" -maxdepth 1 -name 'dma*chan*' -printf '%f\n' | sort | head -n 1)
 [ -n "$chan" ] || fail "no DMA channel under $bdf"
 modprobe dmatest
 p=/sys/module/dmatest/parameters
