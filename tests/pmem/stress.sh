@@ -4,11 +4,12 @@
 # (tests/vm/run --nvdimms 2). For STRESS_SECONDS (default 60):
 #  - pmem0 runs fio write+crc32c verify back to back: every run must pass;
 #  - pmem1 does the same, but is unbound from pmem_dma and bound again now
-#    and then: a run that overlaps an unbind may fail, but only the way I/O
-#    on a disk that goes away fails (EIO, ENOSPC, or ENXIO/ENODEV/ENOENT
-#    opening it), never with a verify error; every other run must pass, and data
-#    written and synced before the unbind must read back the same after
-#    the rebind;
+#    and then: a run that overlaps an unbind while writing may fail, but
+#    only the way I/O on a disk that goes away fails (EIO, ENOSPC, or
+#    ENXIO/ENODEV/ENOENT opening it), never with a verify error; a run cut
+#    in its verify pass is verified again, all of it, after the rebind;
+#    every other run must pass, and data written and synced before the
+#    unbind must read back the same after the rebind;
 #  - meanwhile dma_threshold changes on both disks every tick, dma_soft
 #    fails, stalls and reorders descriptors for a while, and dma_soft is
 #    unbound, unloaded, reloaded and rescanned. At least one unbind, one
@@ -38,11 +39,13 @@ echo 0 > $w/epoch
 
 # allow_file_create=0: while pmem1 is unbound, fio must fail to open it,
 # not create a regular file /dev/pmem1 that would hide the disk's node
-fio_verify() { # disk log
-	fio --eta=never --name=stress --filename="/dev/$1" --allow_file_create=0 \
+fio_verify() { # disk log [offset_MiB [fio options...]]
+	local d=$1 log=$2 off=${3:-$(( (RANDOM % 4) * 128 ))}
+	shift 3 || shift $#
+	fio --eta=never --name=stress --filename="/dev/$d" --allow_file_create=0 \
 		--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite \
-		--bsrange=4k-1M --size=96M --offset=$(( (RANDOM % 4) * 128 ))M \
-		--verify=crc32c --verify_fatal=1 > "$2" 2>&1
+		--bsrange=4k-1M --size=96M --offset="${off}M" \
+		--verify=crc32c --verify_fatal=1 "$@" > "$log" 2>&1
 }
 
 # pmem0: every run must pass
@@ -82,21 +85,42 @@ cut_by_unbind() { # log
 	echo $errs
 }
 
-# pmem1: a failing run must have overlapped an unbind, and failed only
-# the way I/O to a disk that goes away fails.
+# pmem1: a failing run must have overlapped an unbind. If it was cut while
+# writing, it must have failed only the way I/O to a disk that goes away
+# fails. If every write had completed, it was cut in its verify pass: once
+# del_gendisk sets the size to 0, reads return 0 bytes and fio checks the
+# stale buffer (verify errors that say nothing about the data); then the
+# whole range is verified again with the disk back (no unbind meanwhile:
+# $w/hold), and every byte must be there.
 worker_b() {
-	local ok=0 clean=0 e0 e1
+	local ok=0 clean=0 reverified=0 e0 e1 off
 	while [ ! -e $w/stop ]; do
 		e0=$(cat $w/epoch)
 		if [ -e $w/unbound ] || [ ! -b /dev/pmem1 ]; then
 			sleep 0.1 # poll: wait for the rebind
 			continue
 		fi
-		if fio_verify pmem1 $w/b.log; then
+		off=$(( (RANDOM % 4) * 128 ))
+		if fio_verify pmem1 $w/b.log $off; then
 			ok=$(( ok + 1 ))
 			continue
 		fi
 		e1=$(cat $w/epoch)
+		if [ "$e1" != "$e0" ] && grep -q 'WRITE: .* io=96.0MiB ' $w/b.log; then
+			touch $w/hold
+			until [ ! -e $w/unbound ] && [ -b /dev/pmem1 ]; do
+				sleep 0.1 # poll: wait for the rebind
+			done
+			if ! fio_verify pmem1 $w/b2.log $off --verify_only=1; then
+				{ cat $w/b.log; echo "(cut in its verify pass; verified again after the rebind:)"
+				  cat $w/b2.log; } > $w/b.failed
+				rm -f $w/hold
+				break
+			fi
+			rm -f $w/hold
+			reverified=$(( reverified + 1 ))
+			continue
+		fi
 		if [ "$e1" = "$e0" ] || ! cut_by_unbind $w/b.log >> $w/b.excused; then
 			cp $w/b.log $w/b.failed
 			[ "$e1" = "$e0" ] || echo "(this run overlapped an unbind)" >> $w/b.failed
@@ -104,7 +128,7 @@ worker_b() {
 		fi
 		clean=$(( clean + 1 ))
 	done
-	echo "$ok $clean" > $w/b.runs
+	echo "$ok $clean $reverified" > $w/b.runs
 }
 
 # the marker written before an unbind reads back the same after the bind;
@@ -166,7 +190,8 @@ while [ "$(date +%s)" -lt $end ]; do
 		done
 		[ "$(stat_of dma_channel)" != none ] || fail "rescan after reload found no channel"
 	fi
-	if [ $(( t % 15 )) = 5 ]; then
+	# not while pmem1's worker verifies a range again ($w/hold)
+	if [ $(( t % 15 )) = 5 ] && [ ! -e $w/hold ]; then
 		# data that pmem1 holds before the unbind must be there after it
 		head -c 4M /dev/urandom > $w/marker
 		dd if=$w/marker of=/dev/pmem1 bs=1M seek=900 oflag=direct conv=fsync status=none
@@ -208,9 +233,9 @@ if [ -e $w/b.failed ]; then
 	fail "fio on pmem1 failed other than by losing its disk to an unbind"
 fi
 read -r runs_a < $w/a.runs
-read -r ok_b clean_b < $w/b.runs
+read -r ok_b clean_b rever_b < $w/b.runs
 [ "$runs_a" -ge 2 ] || fail "pmem0 did only $runs_a runs"
-[ "$ok_b" -ge 2 ] || fail "pmem1 passed only $ok_b runs"
+[ $(( ok_b + rever_b )) -ge 2 ] || fail "pmem1 verified only $(( ok_b + rever_b )) runs"
 # one last verify on each disk, with the engine back
 fio_verify pmem0 $w/a.log || { cat $w/a.log; fail "final verify on pmem0"; }
 fio_verify pmem1 $w/b.log || { cat $w/b.log; fail "final verify on pmem1"; }
@@ -220,7 +245,7 @@ fio_verify pmem1 $w/b.log || { cat $w/b.log; fail "final verify on pmem1"; }
 [ "$(stat_of dma_ios)" -gt "$d0" ] || fail "no DMA on pmem0"
 [ "$(stat_of dma_errors)" -gt "$e0" ] || fail "$fault_phases fault phases, but no injected DMA error reached pmem0"
 excused=$(tr ' ' '\n' < $w/b.excused | sort | uniq -c | xargs)
-echo "stress: ${secs}s, pmem0 $runs_a verify runs, pmem1 $ok_b passed + $clean_b cut by $unbinds unbinds" \
-	"(errors: ${excused:-none})," \
+echo "stress: ${secs}s, pmem0 $runs_a verify runs, pmem1 $ok_b passed + $clean_b cut writing" \
+	"(errors: ${excused:-none}) + $rever_b cut verifying, verified again, by $unbinds unbinds," \
 	"$thr_changes threshold changes, $fault_phases fault phases, $removals engine removals," \
 	"slowest rebind ${bind_ms} ms, 0 verify errors"
