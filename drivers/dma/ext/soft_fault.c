@@ -103,6 +103,9 @@ bool soft_fault_poisoned(struct soft_fault *f, phys_addr_t phys, size_t len)
 {
 	bool hit;
 
+	/* the common case, on every piece copied: no poison, no lock */
+	if (!READ_ONCE(f->poison_len))
+		return false;
 	spin_lock(&f->poison_lock);
 	hit = f->poison_len && phys < f->poison_start + f->poison_len &&
 	      f->poison_start < phys + len;
@@ -147,7 +150,7 @@ static ssize_t soft_poison_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	spin_lock(&f->poison_lock);
 	f->poison_start = plen ? start : 0;
-	f->poison_len = plen;
+	WRITE_ONCE(f->poison_len, plen);
 	spin_unlock(&f->poison_lock);
 	return len;
 }
