@@ -10,6 +10,9 @@
 #    in its verify pass is verified again, all of it, after the rebind;
 #    every other run must pass, and data written and synced before the
 #    unbind must read back the same after the rebind;
+#  - a reader (readcheck.py) reads a fixed pattern on pmem1 all along,
+#    unbinds included: every byte a read returns must match, and a read may
+#    come back empty or failed only when its disk went away;
 #  - meanwhile dma_threshold changes on both disks every tick, dma_soft
 #    fails, stalls and reorders descriptors for a while, and dma_soft is
 #    unbound, unloaded, reloaded and rescanned. At least one unbind, one
@@ -149,13 +152,24 @@ check_marker() {
 	return 1
 }
 
+# a pattern that pmem1's reader checks read by read (fio stays below 480M)
+head -c 16M /dev/urandom > $w/pattern
+dd if=$w/pattern of=/dev/pmem1 bs=1M seek=640 oflag=direct conv=fsync status=none
+/usr/bin/python3 "$(dirname "$0")/readcheck.py" /dev/pmem1 640 $w/pattern $w > $w/r.log 2>&1 &
+pid_r=$!
+
+# inflight counts only with iostats on (pmem_dma's default is off)
+iostats_on() { echo 1 > /sys/block/pmem1/queue/iostats; }
+reads_in_flight() { local r; read -r r _ < /sys/block/pmem1/inflight && [ "$r" -gt 0 ]; }
+iostats_on
+
 worker_a &
 pid_a=$!
 worker_b &
 pid_b=$!
 
 d0=$(stat_of dma_ios) e0=$(stat_of dma_errors)
-thr_changes=0 unbinds=0 removals=0 fault_phases=0 removed=0 bind_ms=0
+thr_changes=0 unbinds=0 inflight_unbinds=0 removals=0 fault_phases=0 removed=0 bind_ms=0
 end=$(( $(date +%s) + secs ))
 t=0
 while [ "$(date +%s)" -lt $end ]; do
@@ -195,6 +209,8 @@ while [ "$(date +%s)" -lt $end ]; do
 		# data that pmem1 holds before the unbind must be there after it
 		head -c 4M /dev/urandom > $w/marker
 		dd if=$w/marker of=/dev/pmem1 bs=1M seek=900 oflag=direct conv=fsync status=none
+		# with the reader's requests in flight, if they come
+		wait_for 5 reads_in_flight && inflight_unbinds=$(( inflight_unbinds + 1 ))
 		touch $w/unbound
 		echo $(( $(cat $w/epoch) + 1 )) > $w/epoch
 		echo "$devb" > /sys/bus/nd/drivers/pmem_dma/unbind
@@ -209,6 +225,7 @@ while [ "$(date +%s)" -lt $end ]; do
 		t1=$(( ($(date +%s%N) - t0) / 1000000 ))
 		[ "$t1" -le "$bind_ms" ] || bind_ms=$t1
 		expect_driver pmem_dma pmem1
+		iostats_on
 		check_marker || fail "pmem1 lost data across unbind/bind"
 		[ $removed = 1 ] || echo 1 > /sys/block/pmem1/pmem_dma/dma_rescan
 		rm -f $w/unbound
@@ -216,6 +233,7 @@ while [ "$(date +%s)" -lt $end ]; do
 	fi
 	kill -0 $pid_a 2>/dev/null || break
 	kill -0 $pid_b 2>/dev/null || break
+	kill -0 $pid_r 2>/dev/null || break
 	sleep 1 # poll: one tick
 done
 knob fail_every 0; knob stall_every 0; knob out_of_order 0
@@ -226,12 +244,21 @@ if [ $removed = 1 ]; then
 fi
 touch $w/stop
 wait $pid_a $pid_b
+rc_r=0
+wait $pid_r || rc_r=$?
 
 if [ -e $w/a.failed ]; then cat $w/a.failed; fail "fio verify on pmem0 failed"; fi
 if [ -e $w/b.failed ]; then
 	cat $w/b.failed
 	fail "fio on pmem1 failed other than by losing its disk to an unbind"
 fi
+if [ $rc_r != 0 ]; then
+	cat $w/r.log
+	fail "pmem1's reader got wrong data or an error no unbind explains"
+fi
+read -r reads_full _ < $w/r.log
+[ "$reads_full" -ge 10 ] || { cat $w/r.log; fail "pmem1's reader did only $reads_full full reads"; }
+grep -q ' [1-9][0-9]* reopens$' $w/r.log || { cat $w/r.log; fail "pmem1's reader never saw its disk go"; }
 read -r runs_a < $w/a.runs
 read -r ok_b clean_b rever_b < $w/b.runs
 [ "$runs_a" -ge 2 ] || fail "pmem0 did only $runs_a runs"
@@ -247,5 +274,5 @@ fio_verify pmem1 $w/b.log || { cat $w/b.log; fail "final verify on pmem1"; }
 excused=$(tr ' ' '\n' < $w/b.excused | sort | uniq -c | xargs)
 echo "stress: ${secs}s, pmem0 $runs_a verify runs, pmem1 $ok_b passed + $clean_b cut writing" \
 	"(errors: ${excused:-none}) + $rever_b cut verifying, verified again, by $unbinds unbinds," \
-	"$thr_changes threshold changes, $fault_phases fault phases, $removals engine removals," \
-	"slowest rebind ${bind_ms} ms, 0 verify errors"
+	"($inflight_unbinds with reads in flight), $thr_changes threshold changes, $fault_phases fault phases, $removals engine removals," \
+	"slowest rebind ${bind_ms} ms, 0 verify errors; reader: $(cat $w/r.log)"
