@@ -50,6 +50,18 @@ soft_insmod() { # [dma_soft params...]
 		insmod "$(soft_ko)" "$@"
 	fi
 }
+# dma_soft again, with other parameters; pmem0 rescans for its channel
+soft_reload() { # [dma_soft params...]
+	soft_sysfs unbind
+	wait_for 10 grep -qx none /sys/block/pmem0/pmem_dma/dma_channel ||
+		fail "pmem0 kept its channel after the engine went away"
+	rmmod dma_soft || fail "rmmod dma_soft"
+	soft_insmod "$@" || fail "insmod dma_soft $*"
+	echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
+	[ "$(stat_of dma_channel)" != none ] || fail "no channel after reloading dma_soft $*"
+}
+# what dma_ext says pmem0's (single) channel guarantees
+chan_caps() { cat "/sys/kernel/debug/dma_ext/$(stat_of dma_channel)/caps"; }
 soft_debugfs() { echo "/sys/kernel/debug/dma_soft/${VM_SOFT_PCI:-dma_soft}"; }
 soft_sysfs() { # unbind|bind: the engine's device leaves or rejoins dma_soft
 	if [ -n "${VM_SOFT_PCI:-}" ]; then

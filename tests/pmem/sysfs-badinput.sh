@@ -17,18 +17,26 @@ reject() { # file value
 	rejected=$(( rejected + 1 ))
 }
 
-echo 12345 > $d/dma_threshold
-for v in -1 abc "" 4294967296 99999999999999999999 1.5 "12 34" 0x10 " " 7k; do
-	reject dma_threshold "$v"
+echo 12345 > $d/dma_threshold_read
+echo 23456 > $d/dma_threshold_write
+for f in dma_threshold dma_threshold_read dma_threshold_write; do
+	for v in -1 abc "" 4294967296 99999999999999999999 1.5 "12 34" 0x10 " " 7k; do
+		reject $f "$v"
+	done
 done
-[ "$(cat $d/dma_threshold)" = 12345 ] || fail "dma_threshold lost its value"
+[ "$(cat $d/dma_threshold_read) $(cat $d/dma_threshold_write)" = "12345 23456" ] ||
+	fail "the thresholds lost their values"
+for v in "" bogus Auto 1 "auto writeback" "[auto]"; do
+	reject dma_write_durability "$v"
+done
+[ "$(cat $d/dma_write_durability)" = "[auto] writeback engine" ] || fail "dma_write_durability lost its value"
 for v in 0 no abc "" 2; do
 	reject dma_rescan "$v"
 done
 echo 1 > $d/dma_rescan || fail "dma_rescan 1"
 # the disk is idle: a refused write leaves every value exactly as it was
 for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbacks \
-	 dma_errors dma_timeouts p2p_dma_ios p2p_cpu_ios dma_wb_bytes fua_ios flushes; do
+	 dma_errors dma_timeouts p2p_dma_ios p2p_cpu_ios dma_wb_bytes dma_wb_ns fua_ios flushes; do
 	before=$(cat $d/$f)
 	if (echo 1 > "$d/$f") 2>/tmp/err; then fail "read-only $f accepted a write"; fi
 	grep -q "Permission denied" /tmp/err || fail "read-only $f: $(cat /tmp/err)"

@@ -143,6 +143,7 @@ struct dmaext_chan {
 	bool in_order;			/* no DMA_COMPLETION_NO_ORDER */
 	bool last_irq_only;		/* DMA_PREP_INTERRUPT on a request's last only */
 	bool told;			/* removed() was called, under dmaext_mutex */
+	u32 caps;			/* DMAEXT_CAP_*, from the provider */
 	unsigned int quiesce_ms;
 	dmaext_removed_t removed;
 	void *context;
@@ -961,6 +962,15 @@ static int dmaext_inflight_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(dmaext_inflight);
 
+static int dmaext_caps_show(struct seq_file *m, void *unused)
+{
+	struct dmaext_chan *c = m->private;
+
+	seq_printf(m, "%s\n", c->caps & DMAEXT_CAP_DURABLE_WRITES ? "durable_writes" : "");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dmaext_caps);
+
 static void dmaext_debugfs_add(struct dmaext_chan *c)
 {
 	static const struct {
@@ -985,6 +995,7 @@ static void dmaext_debugfs_add(struct dmaext_chan *c)
 					   (void *)c + stats[i].off, &dmaext_stat_fops);
 	debugfs_create_file("state", 0444, dir, c, &dmaext_state_fops);
 	debugfs_create_file("inflight", 0444, dir, c, &dmaext_inflight_fops);
+	debugfs_create_file("caps", 0444, dir, c, &dmaext_caps_fops);
 	c->debugfs = dir;
 }
 
@@ -1099,6 +1110,7 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 		goto free;
 	}
 	c->ops = dmaext_find_ops(dma);
+	c->caps = c->ops ? c->ops->caps : 0;
 	list_add_tail(&c->node, &dmaext_chans);
 	dmaext_debugfs_add(c);
 	mutex_unlock(&dmaext_mutex);
@@ -1179,6 +1191,19 @@ u32 dmaext_max_seg_len(struct dmaext_chan *c)
 	return c->max_len;
 }
 EXPORT_SYMBOL_GPL(dmaext_max_seg_len);
+
+/**
+ * dmaext_chan_caps() - what the channel's provider guarantees
+ * @c: the channel
+ *
+ * Return: DMAEXT_CAP_* flags; the same for the channel's whole life
+ * (also once its engine is gone: it then completes nothing).
+ */
+u32 dmaext_chan_caps(struct dmaext_chan *c)
+{
+	return c->caps;
+}
+EXPORT_SYMBOL_GPL(dmaext_chan_caps);
 
 /**
  * dmaext_get_stats() - read a channel's counters

@@ -95,12 +95,27 @@ struct dmaext_req {
 	struct dmaext_seg segs[];
 };
 
+/*
+ * Capabilities of a channel (dmaext_chan_caps()), declared by its provider
+ * (struct dmaext_provider_ops) and fixed for the channel's life.
+ *
+ * DMAEXT_CAP_DURABLE_WRITES: when a request completes with status 0, what
+ * it wrote into persistent memory is in the platform's persistence domain:
+ * the engine wrote around the CPU caches, or wrote them back, and fenced,
+ * before ->done() was called. A client may skip its own cache writeback.
+ * No dmaengine driver says this about its engine, so only a registered
+ * provider can declare it; a wrong declaration loses acknowledged writes
+ * at power loss.
+ */
+#define DMAEXT_CAP_DURABLE_WRITES	BIT(0)
+
 /**
  * struct dmaext_provider_ops - optional native operations of a provider
  * @prep_memcpy_batch: prepare ONE descriptor that copies all @nr segments;
  *	its completion reports the whole batch. May be called in atomic
  *	context; must not sleep. Return NULL when out of resources.
  * @max_batch: most segments @prep_memcpy_batch takes
+ * @caps: DMAEXT_CAP_* that hold for every channel of the provider
  */
 struct dmaext_provider_ops {
 	struct dma_async_tx_descriptor *(*prep_memcpy_batch)(struct dma_chan *chan,
@@ -108,6 +123,7 @@ struct dmaext_provider_ops {
 							     unsigned int nr,
 							     unsigned long flags);
 	unsigned int max_batch;
+	u32 caps;
 };
 
 /**
@@ -171,6 +187,7 @@ struct dma_chan *dmaext_dma_chan(struct dmaext_chan *chan);
 const char *dmaext_chan_name(struct dmaext_chan *chan);
 struct device *dmaext_dma_device(struct dmaext_chan *chan);
 u32 dmaext_max_seg_len(struct dmaext_chan *chan);
+u32 dmaext_chan_caps(struct dmaext_chan *chan);
 void dmaext_get_stats(struct dmaext_chan *chan, struct dmaext_chan_stats *stats);
 
 size_t dmaext_req_size(unsigned int max_segs);

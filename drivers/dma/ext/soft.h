@@ -155,6 +155,8 @@ struct soft_dev {
 	unsigned int descs;		/* descriptor pool per channel (ioat, idxd) */
 	refcount_t refs;		/* the bound device's and dmaengine's */
 	struct iommu_domain *domain;	/* translating IOMMU in front, or NULL */
+	/* flushing copies into pmem, DMAEXT_CAP_DURABLE_WRITES declared */
+	bool durable;
 	struct workqueue_struct *wq;
 	struct soft_fault fault;
 	struct dentry *debugfs;

@@ -14,9 +14,18 @@
  *     fsdax pmem, P2PDMA pages) through page_address(); anything else is
  *     mapped for the copy with memremap(): write-back for persistent
  *     memory (a raw namespace), write-combining otherwise (PCI BARs).
- *   Source reads use copy_mc_to_kernel(): poison makes the descriptor fail
- *     with DMA_TRANS_READ_FAILED instead of a machine check. The debugfs
- *     "poison" range emulates it where the memory is not really poisoned.
+ *   The copy routine depends on the direction, as on the CPU path of a
+ *     pmem driver: out of persistent memory with copy_mc_to_kernel(), so
+ *     that poison makes the descriptor fail with DMA_TRANS_READ_FAILED
+ *     instead of a machine check (the debugfs "poison" range emulates it
+ *     where the memory is not really poisoned); into persistent memory
+ *     with memcpy_flushcache() when the device declares durable writes
+ *     (personality soft, durable_writes=1), fenced before the descriptor
+ *     completes, and through the caches otherwise, as an engine with DDIO
+ *     writes; memcpy() between other memory.
+ *   Persistent memory is what an fsdax page map covers (NFIT or
+ *     virtio-pmem) or what the resource tree calls persistent (a raw
+ *     namespace); a piece is judged by its first page.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +34,8 @@
 #include <linux/io.h>
 #include <linux/iommu.h>
 #include <linux/ioport.h>
+#include <linux/libnvdimm.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
@@ -36,6 +47,7 @@
 struct soft_map {
 	void *va;
 	void *remapped;		/* memremap()ed, to unmap after the copy */
+	bool pmem;		/* persistent memory */
 };
 
 static int soft_dma_to_phys(struct soft_dev *sd, dma_addr_t addr,
@@ -61,17 +73,18 @@ static bool soft_in_direct_map(phys_addr_t phys, size_t len)
 
 static int soft_map(phys_addr_t phys, size_t len, struct soft_map *m)
 {
-	unsigned long flags = MEMREMAP_WC;
-
 	m->remapped = NULL;
 	if (soft_in_direct_map(phys, len)) {
-		m->va = page_address(pfn_to_page(PHYS_PFN(phys))) + offset_in_page(phys);
+		struct page *page = pfn_to_page(PHYS_PFN(phys));
+
+		m->va = page_address(page) + offset_in_page(phys);
+		m->pmem = is_zone_device_page(page) &&
+			  page->pgmap->type == MEMORY_DEVICE_FS_DAX;
 		return 0;
 	}
-	if (region_intersects(phys, len, IORESOURCE_MEM,
-			      IORES_DESC_PERSISTENT_MEMORY) == REGION_INTERSECTS)
-		flags = MEMREMAP_WB;
-	m->remapped = memremap(phys, len, flags);
+	m->pmem = region_intersects(phys, len, IORESOURCE_MEM,
+				    IORES_DESC_PERSISTENT_MEMORY) == REGION_INTERSECTS;
+	m->remapped = memremap(phys, len, m->pmem ? MEMREMAP_WB : MEMREMAP_WC);
 	if (!m->remapped)
 		return -ENOMEM;
 	m->va = m->remapped;
@@ -100,8 +113,25 @@ static enum dmaengine_tx_result soft_copy_piece(struct soft_dev *sd,
 		soft_unmap(&sm);
 		return DMA_TRANS_WRITE_FAILED;
 	}
-	if (copy_mc_to_kernel(dm.va, sm.va, len))
-		res = DMA_TRANS_READ_FAILED;
+	if (dm.pmem && sd->durable) {
+		if (!sm.pmem)
+			memcpy_flushcache(dm.va, sm.va, len);
+		else if (copy_mc_to_kernel(dm.va, sm.va, len))
+			res = DMA_TRANS_READ_FAILED;
+		else
+			arch_wb_cache_pmem(dm.va, len);
+		/*
+		 * Durable before the worker can move to another CPU (the
+		 * cond_resched() between pieces) and before the completion:
+		 * a fence on the client's CPU would not order these stores.
+		 */
+		pmem_wmb();
+	} else if (sm.pmem) {
+		if (copy_mc_to_kernel(dm.va, sm.va, len))
+			res = DMA_TRANS_READ_FAILED;
+	} else {
+		memcpy(dm.va, sm.va, len);
+	}
 	soft_unmap(&dm);
 	soft_unmap(&sm);
 	return res;

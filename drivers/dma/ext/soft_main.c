@@ -35,6 +35,7 @@ static unsigned int soft_descs;		/* 0: the personality's default */
 static unsigned int soft_dma_bits = 64;
 static const struct soft_pers *soft_personality = &soft_pers_soft;
 static char *soft_pci;
+static bool soft_durable_writes = true;
 
 static int soft_param_set_range(const char *val, const struct kernel_param *kp,
 				unsigned int min, unsigned int max)
@@ -133,6 +134,8 @@ module_param_cb(descs, &soft_descs_ops, &soft_descs, 0444);
 MODULE_PARM_DESC(descs, "Descriptors per channel for ioat (ring, default 65536) and idxd (wq size, default 16), 2..65536; ignored by soft and ptdma");
 module_param_cb(dma_bits, &soft_dma_bits_ops, &soft_dma_bits, 0444);
 MODULE_PARM_DESC(dma_bits, "DMA address bits of the engine's device, 32..64 (default 64)");
+module_param_named(durable_writes, soft_durable_writes, bool, 0444);
+MODULE_PARM_DESC(durable_writes, "Personality soft: copy into persistent memory around the CPU caches and declare such writes durable at completion, so that clients skip their cache writeback (default 1; 0 copies through the caches, as an engine with DDIO does)");
 module_param_named(pci, soft_pci, charp, 0444);
 MODULE_PARM_DESC(pci, "Bind to this PCI function (e.g. 0000:01:00.0) instead of a platform device (default: none)");
 
@@ -182,6 +185,7 @@ static int soft_probe(struct device *dev)
 	sd->dev = dev;
 	sd->pers = soft_personality;
 	sd->descs = soft_descs;
+	sd->durable = sd->pers->native && soft_durable_writes;
 	refcount_set(&sd->refs, 1);
 	sd->nr_chans = soft_channels;
 	soft_fault_init(&sd->fault);
@@ -217,9 +221,10 @@ static int soft_probe(struct device *dev)
 	sd->debugfs = debugfs_create_dir(dev_name(dev), soft_debugfs_root);
 	soft_fault_debugfs(sd, sd->debugfs);
 	dev_set_drvdata(dev, sd);
-	dev_info(dev, "%u channels, max %u bytes per segment, %u-bit DMA%s, personality %s\n",
+	dev_info(dev, "%u channels, max %u bytes per segment, %u-bit DMA%s, personality %s%s\n",
 		 sd->nr_chans, dma_get_max_seg_size(dev), soft_dma_bits,
-		 sd->domain ? ", behind an IOMMU" : "", sd->pers->name);
+		 sd->domain ? ", behind an IOMMU" : "", sd->pers->name,
+		 sd->durable ? ", durable writes" : "");
 	if (!sd->pers->native)
 		dev_info(dev, "%s keeps a PCI function's default of 64 KiB per segment: max_xfer not used\n",
 			 sd->pers->name);
@@ -366,6 +371,7 @@ static int __init soft_init(void)
 
 	soft_ext_ops_rt = soft_ext_ops;
 	soft_ext_ops_rt.max_batch = soft_max_batch;
+	soft_ext_ops_rt.caps = soft_durable_writes ? DMAEXT_CAP_DURABLE_WRITES : 0;
 	if (!soft_descs)
 		soft_descs = soft_personality->default_descs;
 	soft_debugfs_root = debugfs_create_dir(SOFT_NAME, NULL);

@@ -27,7 +27,7 @@
 
 unsigned int pmem_dma_queue_depth;	/* 0: automatic */
 unsigned int pmem_dma_hw_queues;
-unsigned int pmem_dma_threshold_default = SZ_64K;
+unsigned int pmem_dma_threshold_default[2] = { SZ_64K, SZ_64K };
 unsigned int pmem_dma_nr_chans = 1;
 unsigned int pmem_dma_timeout_ms = 30000;
 
@@ -36,6 +36,7 @@ struct pmem_dma_uint_param {
 	unsigned int *val;
 	unsigned int min;
 	unsigned int max;	/* 0: nr_cpu_ids */
+	unsigned int *also;	/* set to the same value, or NULL */
 };
 
 static int pmem_dma_param_set(const char *val, const struct kernel_param *kp)
@@ -50,6 +51,8 @@ static int pmem_dma_param_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	}
 	*p->val = v;
+	if (p->also)
+		*p->also = v;
 	return 0;
 }
 
@@ -79,12 +82,27 @@ module_param_cb(hw_queues, &pmem_dma_uint_ops, &pmem_dma_hw_queues_param, 0444);
 MODULE_PARM_DESC(hw_queues,
 		 "Hardware queues per disk, 0 = one per CPU up to 8 (default 0)");
 
+/* reads, then writes: both for dma_threshold, which shows the write one */
 static struct pmem_dma_uint_param pmem_dma_threshold_param = {
-	&pmem_dma_threshold_default, 0, UINT_MAX,
+	&pmem_dma_threshold_default[1], 0, UINT_MAX, &pmem_dma_threshold_default[0],
 };
 module_param_cb(dma_threshold, &pmem_dma_uint_ops, &pmem_dma_threshold_param, 0444);
 MODULE_PARM_DESC(dma_threshold,
-		 "Initial per-disk dma_threshold in bytes: requests this large go to DMA (default 65536)");
+		 "Initial per-disk dma_threshold in bytes, both directions: requests this large go to DMA (default 65536); dma_threshold_read/_write given after it override one direction");
+
+static struct pmem_dma_uint_param pmem_dma_threshold_rd_param = {
+	&pmem_dma_threshold_default[0], 0, UINT_MAX,
+};
+module_param_cb(dma_threshold_read, &pmem_dma_uint_ops, &pmem_dma_threshold_rd_param, 0444);
+MODULE_PARM_DESC(dma_threshold_read,
+		 "Initial per-disk dma_threshold_read in bytes: reads this large go to DMA (default 65536)");
+
+static struct pmem_dma_uint_param pmem_dma_threshold_wr_param = {
+	&pmem_dma_threshold_default[1], 0, UINT_MAX,
+};
+module_param_cb(dma_threshold_write, &pmem_dma_uint_ops, &pmem_dma_threshold_wr_param, 0444);
+MODULE_PARM_DESC(dma_threshold_write,
+		 "Initial per-disk dma_threshold_write in bytes: writes this large go to DMA (default 65536)");
 
 static struct pmem_dma_uint_param pmem_dma_nr_chans_param = {
 	&pmem_dma_nr_chans, 0, PMEM_DMA_MAX_CHANS,

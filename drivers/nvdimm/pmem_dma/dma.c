@@ -18,10 +18,12 @@
  * CPU from the slow-path workqueue and only fails if that fails too.
  *
  * Durability: an engine may write into CPU caches (Intel DDIO). Unless
- * the platform says its caches are persistent (nvdimm_has_cache() == 0,
- * eADR), the written range is written back with arch_wb_cache_pmem() and
- * fenced before the request completes; FUA then flushes the region like
- * the CPU path does.
+ * the channel's provider declares its writes durable
+ * (DMAEXT_CAP_DURABLE_WRITES) or the platform says its caches are
+ * persistent (nvdimm_has_cache() == 0, eADR), the written range is
+ * written back with arch_wb_cache_pmem() and fenced before the request
+ * completes; dma_write_durability overrides the choice for what the
+ * kernel cannot see. FUA then flushes the region like the CPU path does.
  *
  * Channel lifetime: see struct pmem_dma_chan. When an engine goes away
  * dma_ext learns it (from the driver core, or from dma_soft) and calls
@@ -267,6 +269,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dc->dma_dev = dmaext_dma_device(dc->ext);
 	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
+	dc->durable = dmaext_chan_caps(dc->ext) & DMAEXT_CAP_DURABLE_WRITES;
 	dc->dma_mask = min_not_zero(dma_get_mask(dc->dma_dev),
 				    dc->dma_dev->bus_dma_limit);
 	/*
@@ -290,8 +293,9 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 		kfree(dc);
 		return NULL;
 	}
-	dev_info(pmem->dev, "DMA channel %s%s\n", dmaext_chan_name(dc->ext),
-		 translated ? ", through an IOMMU" : "");
+	dev_info(pmem->dev, "DMA channel %s%s%s\n", dmaext_chan_name(dc->ext),
+		 translated ? ", through an IOMMU" : "",
+		 dc->durable ? ", durable writes" : "");
 	if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
 		dev_info(pmem->dev, "%s maps segments of at most %u bytes (the block layer builds 64 KiB): many large requests will be copied by the CPU\n",
 			 dmaext_chan_name(dc->ext), dc->max_seg);
@@ -341,7 +345,8 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 int pmem_dma_dma_init(struct pmem_dma_dev *pmem)
 {
 	mutex_init(&pmem->dma_mutex);
-	pmem->dma_threshold = pmem_dma_threshold_default;
+	pmem->dma_threshold[0] = pmem_dma_threshold_default[0];
+	pmem->dma_threshold[1] = pmem_dma_threshold_default[1];
 	/* DDIO may leave DMA writes in the CPU caches unless they persist */
 	pmem->dma_wb_cache = nvdimm_has_cache(pmem->region) > 0;
 	if (!pmem_dma_can_dma(pmem))
@@ -466,6 +471,7 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 	struct pmem_dma_chan *dc = cmd->dc;
+	bool durable = dc->durable;
 
 	pmem_dma_unmap(dc, rq);
 	/* the timeout handler reads it: the engine is done with this request */
@@ -482,7 +488,7 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	}
 	cmd->status = BLK_STS_OK;
 	if (op_is_write(req_op(rq))) {
-		pmem_dma_finish_write(pmem, rq);
+		pmem_dma_finish_write(pmem, rq, durable);
 		if (rq->cmd_flags & REQ_FUA) {
 			cmd->status = pmem_dma_flush(pmem);
 			if (!cmd->status)
@@ -509,7 +515,7 @@ VISIBLE_IF_KUNIT bool pmem_dma_wants_dma(struct pmem_dma_dev *pmem, blk_opf_t op
 
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		return false;
-	if (!p2p && bytes < READ_ONCE(pmem->dma_threshold))
+	if (!p2p && bytes < READ_ONCE(pmem->dma_threshold[op == REQ_OP_WRITE]))
 		return false;
 	/* a flush that sleeps cannot run from a DMA completion */
 	if ((opf & REQ_FUA) && pmem->flush_may_sleep)

@@ -213,16 +213,34 @@ blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
  * pmem_dma_finish_write() - make a DMA write of @rq persistent
  * @pmem: the device
  * @rq: the write, copied by an engine
+ * @durable: the engine's provider declared its writes durable
  *
  * An engine may have written into the CPU caches (DDIO): write the range
- * back unless the platform's caches are persistent, then fence.
+ * back unless dma_write_durability says it is not needed, then fence.
  */
-void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq)
+void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
+			   bool durable)
 {
-	if (READ_ONCE(pmem->dma_wb_cache)) {
+	bool wb;
+	u64 t0;
+
+	switch (READ_ONCE(pmem->dma_durability)) {
+	case PMEM_DMA_DURABLE_WRITEBACK:
+		wb = true;
+		break;
+	case PMEM_DMA_DURABLE_ENGINE:
+		wb = false;
+		break;
+	default:
+		wb = !durable && READ_ONCE(pmem->dma_wb_cache);
+		break;
+	}
+	if (wb) {
+		t0 = ktime_get_ns();
 		arch_wb_cache_pmem(pmem->virt_addr +
 				   pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
 				   blk_rq_bytes(rq));
+		this_cpu_add(pmem->stats->dma_wb_ns, ktime_get_ns() - t0);
 		this_cpu_add(pmem->stats->dma_wb_bytes, blk_rq_bytes(rq));
 	}
 	pmem_wmb();

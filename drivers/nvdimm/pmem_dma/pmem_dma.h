@@ -65,6 +65,7 @@ struct pmem_dma_stats {
 	u64 p2p_cpu_ios;	/* ... copied by the CPU: no engine reaches them */
 	u64 dma_timeouts;	/* DMA requests that hit the blk-mq timeout */
 	u64 dma_wb_bytes;	/* DMA-written bytes written back from caches */
+	u64 dma_wb_ns;		/* CPU time of those writebacks */
 	u64 fua_ios;		/* FUA writes served */
 	u64 flushes;		/* region flushes: REQ_OP_FLUSH, after FUA */
 };
@@ -96,6 +97,7 @@ struct pmem_dma_chan {
 	u64 dma_limit;
 	u64 dma_mask;			/* the device's mask and bus limit */
 	unsigned long warned;		/* PMEM_DMA_WARN_*, said once each */
+	bool durable;			/* DMAEXT_CAP_DURABLE_WRITES */
 	atomic_t users;
 	unsigned int slot;
 	struct llist_head submit_list;	/* of pmem_dma_cmd, for submit_work */
@@ -106,6 +108,22 @@ struct pmem_dma_chan {
 
 /* bits of pmem_dma_chan.warned */
 #define PMEM_DMA_WARN_REACH	0	/* a request's pages out of dma_limit */
+
+/*
+ * pmem_dma_dev.dma_durability (sysfs dma_write_durability): whether the
+ * CPU caches are written back over what a DMA write wrote, before it
+ * completes.
+ */
+enum {
+	PMEM_DMA_DURABLE_AUTO,		/* unless the channel's provider declares
+					 * durable writes or the caches persist
+					 * (eADR, dax/write_cache 0)
+					 */
+	PMEM_DMA_DURABLE_WRITEBACK,	/* always */
+	PMEM_DMA_DURABLE_ENGINE,	/* never: the platform makes DMA writes
+					 * durable (e.g. DDIO off in firmware)
+					 */
+};
 
 /*
  * struct pmem_dma_dev - one namespace served as /dev/pmemN
@@ -140,11 +158,12 @@ struct pmem_dma_dev {
 	struct range bb_range;		/* physical range badblocks cover */
 
 	/*
-	 * DMA. dma_threshold is read locklessly on every request and may
-	 * change at any time. chans[] is published under RCU and changed
-	 * under dma_mutex.
+	 * DMA. dma_threshold[] (reads, writes) and dma_durability are read
+	 * locklessly on every request and may change at any time. chans[]
+	 * is published under RCU and changed under dma_mutex.
 	 */
-	unsigned int dma_threshold;
+	unsigned int dma_threshold[2];	/* indexed by op_is_write() */
+	u8 dma_durability;		/* PMEM_DMA_DURABLE_* */
 	bool dma_wb_cache;		/* write back after DMA; dax/write_cache */
 	struct mutex dma_mutex;
 	struct pmem_dma_chan __rcu *chans[PMEM_DMA_MAX_CHANS];
@@ -188,7 +207,7 @@ struct pmem_dma_cmd {
 
 extern unsigned int pmem_dma_queue_depth;
 extern unsigned int pmem_dma_hw_queues;
-extern unsigned int pmem_dma_threshold_default;
+extern unsigned int pmem_dma_threshold_default[2];
 extern unsigned int pmem_dma_nr_chans;
 extern unsigned int pmem_dma_timeout_ms;
 
@@ -197,7 +216,8 @@ void pmem_dma_queue_shape(unsigned int cpus, unsigned int hw_queues,
 			  unsigned int depth, unsigned int *nr_hw,
 			  unsigned int *qd);
 int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem);
-void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq);
+void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
+			   bool durable);
 blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem);
 blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
 				  unsigned int off, sector_t sector,

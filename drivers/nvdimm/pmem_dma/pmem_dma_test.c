@@ -62,13 +62,17 @@ static void pmem_dma_dispatch_test(struct kunit *test)
 {
 	const struct dispatch_case *c = test->param_value;
 	struct pmem_dma_dev *pmem = kunit_kzalloc(test, sizeof(*pmem), GFP_KERNEL);
+	bool w;
 
 	KUNIT_ASSERT_NOT_NULL(test, pmem);
 	KUNIT_ASSERT_EQ(test, badblocks_init(&pmem->bb, 1), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pmem_dma_bb_exit, &pmem->bb), 0);
 	if (c->bad)
 		KUNIT_ASSERT_EQ(test, badblocks_set(&pmem->bb, 8, 8, 1), 0);
-	pmem->dma_threshold = c->threshold;
+	w = (c->opf & REQ_OP_MASK) == REQ_OP_WRITE;
+	pmem->dma_threshold[w] = c->threshold;
+	/* the other direction's threshold would give the opposite answer */
+	pmem->dma_threshold[!w] = c->want ? UINT_MAX : 0;
 	pmem->flush_may_sleep = c->flush_may_sleep;
 	KUNIT_EXPECT_EQ(test, pmem_dma_wants_dma(pmem, c->opf, 0, c->bytes, c->p2p),
 			c->want);

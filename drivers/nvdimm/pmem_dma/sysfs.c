@@ -2,12 +2,17 @@
 /*
  * pmem_dma sysfs: /sys/block/pmemN/pmem_dma/
  *
- * dma_threshold   rw  requests of at least this many bytes go to DMA
+ * dma_threshold_read, dma_threshold_write
+ *                 rw  requests of at least this many bytes go to DMA
+ * dma_threshold   rw  sets both; shows dma_threshold_write
+ * dma_write_durability
+ *                 rw  auto, writeback or engine: cache writeback after
+ *                     DMA writes (auto: unless not needed)
  * dma_channel     ro  DMA channels in use, or "none"
  * dma_rescan      wo  "1": look for DMA engines loaded since
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
  * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios, dma_wb_bytes,
- * fua_ios, flushes
+ * dma_wb_ns, fua_ios, flushes
  *                 ro  counters (see README.md)
  *
  * /sys/block/pmemN/dax/write_cache, as nd_pmem has it (disks with DAX):
@@ -62,12 +67,13 @@ static struct pmem_dma_stat_attr pmem_dma_stat_attrs[] = {
 	PMEM_DMA_STAT(p2p_cpu_ios, p2p_cpu_ios),
 	PMEM_DMA_STAT(dma_timeouts, dma_timeouts),
 	PMEM_DMA_STAT(dma_wb_bytes, dma_wb_bytes),
+	PMEM_DMA_STAT(dma_wb_ns, dma_wb_ns),
 	PMEM_DMA_STAT(fua_ios, fua_ios),
 	PMEM_DMA_STAT(flushes, flushes),
 };
 
 /* pmem_dma_attrs[] below lists each of them */
-static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 12);
+static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 13);
 
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
@@ -76,25 +82,104 @@ static ssize_t dma_submits_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(dma_submits);
 
-static ssize_t dma_threshold_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
+/*
+ * Thresholds: any byte count is valid; one above the largest request means
+ * CPU only. dma_threshold sets both directions and shows the write one.
+ */
+static ssize_t pmem_dma_threshold_show(struct device *dev, char *buf, bool write)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_pmem_dma(dev)->dma_threshold));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_pmem_dma(dev)->dma_threshold[write]));
 }
 
-/* Any byte count is valid; one above the largest request means CPU only. */
-static ssize_t dma_threshold_store(struct device *dev,
-				   struct device_attribute *attr,
-				   const char *buf, size_t len)
+static ssize_t pmem_dma_threshold_store(struct device *dev, const char *buf,
+					size_t len, bool read, bool write)
 {
+	struct pmem_dma_dev *pmem = to_pmem_dma(dev);
 	unsigned int v;
 
 	if (kstrtouint(buf, 10, &v))
 		return -EINVAL;
-	WRITE_ONCE(to_pmem_dma(dev)->dma_threshold, v);
+	if (read)
+		WRITE_ONCE(pmem->dma_threshold[0], v);
+	if (write)
+		WRITE_ONCE(pmem->dma_threshold[1], v);
 	return len;
 }
+
+static ssize_t dma_threshold_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return pmem_dma_threshold_show(dev, buf, true);
+}
+
+static ssize_t dma_threshold_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t len)
+{
+	return pmem_dma_threshold_store(dev, buf, len, true, true);
+}
 static DEVICE_ATTR_RW(dma_threshold);
+
+static ssize_t dma_threshold_read_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	return pmem_dma_threshold_show(dev, buf, false);
+}
+
+static ssize_t dma_threshold_read_store(struct device *dev,
+					struct device_attribute *attr,
+					const char *buf, size_t len)
+{
+	return pmem_dma_threshold_store(dev, buf, len, true, false);
+}
+static DEVICE_ATTR_RW(dma_threshold_read);
+
+static ssize_t dma_threshold_write_show(struct device *dev,
+					struct device_attribute *attr, char *buf)
+{
+	return pmem_dma_threshold_show(dev, buf, true);
+}
+
+static ssize_t dma_threshold_write_store(struct device *dev,
+					 struct device_attribute *attr,
+					 const char *buf, size_t len)
+{
+	return pmem_dma_threshold_store(dev, buf, len, false, true);
+}
+static DEVICE_ATTR_RW(dma_threshold_write);
+
+static const char * const pmem_dma_durability_names[] = {
+	[PMEM_DMA_DURABLE_AUTO]		= "auto",
+	[PMEM_DMA_DURABLE_WRITEBACK]	= "writeback",
+	[PMEM_DMA_DURABLE_ENGINE]	= "engine",
+};
+
+/* All the choices, the current one in brackets. */
+static ssize_t dma_write_durability_show(struct device *dev,
+					 struct device_attribute *attr, char *buf)
+{
+	unsigned int cur = READ_ONCE(to_pmem_dma(dev)->dma_durability);
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(pmem_dma_durability_names); i++)
+		n += sysfs_emit_at(buf, n, i == cur ? "%s[%s]" : "%s%s", i ? " " : "",
+				   pmem_dma_durability_names[i]);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
+static ssize_t dma_write_durability_store(struct device *dev,
+					  struct device_attribute *attr,
+					  const char *buf, size_t len)
+{
+	int i = sysfs_match_string(pmem_dma_durability_names, buf);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(to_pmem_dma(dev)->dma_durability, i);
+	return len;
+}
+static DEVICE_ATTR_RW(dma_write_durability);
 
 static ssize_t dma_channel_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
@@ -121,6 +206,9 @@ static DEVICE_ATTR_WO(dma_rescan);
 
 static struct attribute *pmem_dma_attrs[] = {
 	&dev_attr_dma_threshold.attr,
+	&dev_attr_dma_threshold_read.attr,
+	&dev_attr_dma_threshold_write.attr,
+	&dev_attr_dma_write_durability.attr,
 	&dev_attr_dma_channel.attr,
 	&dev_attr_dma_rescan.attr,
 	&dev_attr_dma_submits.attr,
@@ -136,6 +224,7 @@ static struct attribute *pmem_dma_attrs[] = {
 	&pmem_dma_stat_attrs[9].attr.attr,
 	&pmem_dma_stat_attrs[10].attr.attr,
 	&pmem_dma_stat_attrs[11].attr.attr,
+	&pmem_dma_stat_attrs[12].attr.attr,
 	NULL,
 };
 
