@@ -11,7 +11,11 @@
 #  - dma_soft durable_writes=0, or any other personality: no capability,
 #    and auto writes back exactly the DMA-written bytes;
 #  - bad values are refused with EINVAL and change nothing;
-#  - everything written reads back the same through DMA and the CPU.
+#  - dma_soft copies exactly the DMA-written bytes around the caches
+#    (debugfs flushed_bytes) when it declares the capability, none when not;
+#  - everything written reads back the same through DMA and the CPU, and
+#    dma_soft's busy_ns (its copying time, which bench/ subtracts as the
+#    engine's share) grows with the DMA writes and not with CPU reads.
 . "$(dirname "$0")/lib.sh"
 
 f=/sys/block/pmem0/pmem_dma/dma_write_durability
@@ -22,13 +26,17 @@ expect_driver pmem_dma
 echo 0 > /sys/block/pmem0/pmem_dma/dma_threshold
 
 # write 16 MiB by DMA, check it moved by DMA and reads back by DMA and by
-# the CPU; prints the bytes written back meanwhile
+# the CPU; prints the bytes pmem_dma wrote back and the bytes dma_soft
+# copied around the caches (flushed_bytes) meanwhile
 dma_write() {
-	local b0 w0 t0 b1 wb off=64
+	local b0 w0 t0 b1 wb e0 e1 fl0 off=64
 	head -c 16M /dev/urandom > /tmp/dur
 	b0=$(stat_of dma_bytes) w0=$(stat_of dma_wb_bytes) t0=$(stat_of dma_wb_ns)
+	e0=$(cat "$(soft_debugfs)/busy_ns") fl0=$(cat "$(soft_debugfs)/flushed_bytes")
 	dd if=/tmp/dur of=/dev/pmem0 bs=1M seek=$off oflag=direct status=none
 	b1=$(stat_of dma_bytes) wb=$(( $(stat_of dma_wb_bytes) - w0 ))
+	e1=$(cat "$(soft_debugfs)/busy_ns")
+	[ "$e1" -gt "$e0" ] || fail "dma_soft copied 16 MiB in no time (busy_ns $e0 -> $e1)"
 	[ $(( b1 - b0 )) -eq $(( 16 << 20 )) ] || fail "16 MiB of 1 MiB writes moved $(( b1 - b0 )) bytes by DMA"
 	if [ "$wb" -gt 0 ]; then
 		[ "$(stat_of dma_wb_ns)" -gt "$t0" ] || fail "$wb bytes written back in no time (dma_wb_ns)"
@@ -39,27 +47,33 @@ dma_write() {
 	[ "$(stat_of dma_bytes)" -gt "$b1" ] || fail "the reads did not go through DMA"
 	cmp /tmp/dur /tmp/dur.dma || fail "data read back by DMA differs"
 	echo 4294967295 > /sys/block/pmem0/pmem_dma/dma_threshold
+	e0=$(cat "$(soft_debugfs)/busy_ns")
 	dd if=/dev/pmem0 of=/tmp/dur.cpu bs=1M skip=$off count=16 iflag=direct status=none
+	[ "$(cat "$(soft_debugfs)/busy_ns")" = "$e0" ] || fail "busy_ns moved while the CPU copied"
 	echo 0 > /sys/block/pmem0/pmem_dma/dma_threshold
 	cmp /tmp/dur /tmp/dur.cpu || fail "data read back by the CPU differs"
-	echo "$wb"
+	echo "$wb $(( $(cat "$(soft_debugfs)/flushed_bytes") - fl0 ))"
 }
 full=$(( 16 << 20 ))
-expect_wb() { # mode want what
-	local wb
+# the engine's flushing copies go with its capability, never with the mode:
+# only the writes into pmem, none of the reads out of it
+expect_wb() { # mode want_written_back want_flushed what
+	local r wb fl
 	echo "$1" > $f || fail "dma_write_durability refused $1"
 	[ "$(cat $f)" = "$(sed "s/\b$1\b/[$1]/" <<<"auto writeback engine")" ] ||
 		fail "dma_write_durability shows '$(cat $f)' after writing $1"
-	wb=$(dma_write) || exit 1
-	[ "$wb" -eq "$2" ] || fail "$3, $1: $wb of $full DMA-written bytes written back, want $2"
-	echo "$3, $1: $wb bytes written back"
+	r=$(dma_write) || exit 1
+	read -r wb fl <<<"$r"
+	[ "$wb" -eq "$2" ] || fail "$4, $1: $wb of $full DMA-written bytes written back, want $2"
+	[ "$fl" -eq "$3" ] || fail "$4, $1: the engine copied $fl bytes around the caches, want $3"
+	echo "$4, $1: $wb bytes written back, $fl copied around the caches by the engine"
 }
 
 note "dma_soft durable_writes=1 (default)"
 [ "$(chan_caps)" = durable_writes ] || fail "dma_soft's channel declares '$(chan_caps)'"
-expect_wb auto 0 "durable engine"
-expect_wb writeback $full "durable engine"
-expect_wb engine 0 "durable engine"
+expect_wb auto 0 $full "durable engine"
+expect_wb writeback $full $full "durable engine"
+expect_wb engine 0 $full "durable engine"
 
 note "bad values change nothing"
 for v in "" bogus Auto 1 "auto writeback" "[auto]" autox; do
@@ -71,11 +85,11 @@ done
 note "dma_soft durable_writes=0"
 soft_reload durable_writes=0
 [ -z "$(chan_caps)" ] || fail "durable_writes=0, but the channel declares '$(chan_caps)'"
-expect_wb auto $full "caching engine"
-expect_wb engine 0 "caching engine"
+expect_wb auto $full 0 "caching engine"
+expect_wb engine 0 0 "caching engine"
 
 note "personality ioat: no dmaengine driver declares durable writes"
 soft_reload personality=ioat durable_writes=1
 [ -z "$(chan_caps)" ] || fail "ioat declares '$(chan_caps)'"
-expect_wb auto $full "ioat"
+expect_wb auto $full 0 "ioat"
 echo "durable: ok"

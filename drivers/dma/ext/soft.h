@@ -56,6 +56,8 @@ struct soft_fault {
 	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
 	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
 	atomic64_t reordered;	/* taken ahead of an older issued descriptor */
+	atomic64_t busy_ns;	/* time spent copying: what hardware would do */
+	atomic64_t flushed_bytes;	/* copied around the caches (durable) */
 	/* emulated media error: a source read overlapping it fails */
 	spinlock_t poison_lock;
 	phys_addr_t poison_start;

@@ -15,17 +15,18 @@
  *     mapped for the copy with memremap(): write-back for persistent
  *     memory (a raw namespace), write-combining otherwise (PCI BARs).
  *   The copy routine depends on the direction, as on the CPU path of a
- *     pmem driver: out of persistent memory with copy_mc_to_kernel(), so
- *     that poison makes the descriptor fail with DMA_TRANS_READ_FAILED
- *     instead of a machine check (the debugfs "poison" range emulates it
- *     where the memory is not really poisoned); into persistent memory
- *     with memcpy_flushcache() when the device declares durable writes
- *     (personality soft, durable_writes=1), fenced before the descriptor
- *     completes, and through the caches otherwise, as an engine with DDIO
- *     writes; memcpy() between other memory.
- *   Persistent memory is what an fsdax page map covers (NFIT or
- *     virtio-pmem) or what the resource tree calls persistent (a raw
- *     namespace); a piece is judged by its first page.
+ *     pmem driver. Memory is System RAM (a page in the direct map that is
+ *     not ZONE_DEVICE) or device memory: persistent memory (fsdax page
+ *     maps, raw namespaces), P2P BARs. Out of device memory with
+ *     copy_mc_to_kernel(), so that poison makes the descriptor fail with
+ *     DMA_TRANS_READ_FAILED instead of a machine check (the debugfs
+ *     "poison" range emulates it where the memory is not really
+ *     poisoned); into device memory with memcpy_flushcache() when the
+ *     device declares durable writes (personality soft, durable_writes=1)
+ *     and fenced before the descriptor completes -- any device memory, so
+ *     that no kind of persistent memory is missed -- and through the
+ *     caches otherwise, as an engine with DDIO writes; memcpy() from RAM
+ *     to RAM. A piece is judged by its first page.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -47,7 +48,7 @@
 struct soft_map {
 	void *va;
 	void *remapped;		/* memremap()ed, to unmap after the copy */
-	bool pmem;		/* persistent memory */
+	bool ram;		/* System RAM, not device memory */
 };
 
 static int soft_dma_to_phys(struct soft_dev *sd, dma_addr_t addr,
@@ -73,18 +74,23 @@ static bool soft_in_direct_map(phys_addr_t phys, size_t len)
 
 static int soft_map(phys_addr_t phys, size_t len, struct soft_map *m)
 {
+	unsigned long flags = MEMREMAP_WC;
+
 	m->remapped = NULL;
 	if (soft_in_direct_map(phys, len)) {
 		struct page *page = pfn_to_page(PHYS_PFN(phys));
 
 		m->va = page_address(page) + offset_in_page(phys);
-		m->pmem = is_zone_device_page(page) &&
-			  page->pgmap->type == MEMORY_DEVICE_FS_DAX;
+		m->ram = !is_zone_device_page(page);
 		return 0;
 	}
-	m->pmem = region_intersects(phys, len, IORESOURCE_MEM,
-				    IORES_DESC_PERSISTENT_MEMORY) == REGION_INTERSECTS;
-	m->remapped = memremap(phys, len, m->pmem ? MEMREMAP_WB : MEMREMAP_WC);
+	m->ram = false;
+	if (region_intersects(phys, len, IORESOURCE_MEM,
+			      IORES_DESC_PERSISTENT_MEMORY) == REGION_INTERSECTS ||
+	    region_intersects(phys, len, IORESOURCE_MEM,
+			      IORES_DESC_PERSISTENT_MEMORY_LEGACY) == REGION_INTERSECTS)
+		flags = MEMREMAP_WB;
+	m->remapped = memremap(phys, len, flags);
 	if (!m->remapped)
 		return -ENOMEM;
 	m->va = m->remapped;
@@ -113,8 +119,8 @@ static enum dmaengine_tx_result soft_copy_piece(struct soft_dev *sd,
 		soft_unmap(&sm);
 		return DMA_TRANS_WRITE_FAILED;
 	}
-	if (dm.pmem && sd->durable) {
-		if (!sm.pmem)
+	if (!dm.ram && sd->durable) {
+		if (sm.ram)
 			memcpy_flushcache(dm.va, sm.va, len);
 		else if (copy_mc_to_kernel(dm.va, sm.va, len))
 			res = DMA_TRANS_READ_FAILED;
@@ -126,7 +132,9 @@ static enum dmaengine_tx_result soft_copy_piece(struct soft_dev *sd,
 		 * a fence on the client's CPU would not order these stores.
 		 */
 		pmem_wmb();
-	} else if (sm.pmem) {
+		if (res == DMA_TRANS_NOERROR)
+			atomic64_add(len, &sd->fault.flushed_bytes);
+	} else if (!sm.ram) {
 		if (copy_mc_to_kernel(dm.va, sm.va, len))
 			res = DMA_TRANS_READ_FAILED;
 	} else {
@@ -160,8 +168,10 @@ static size_t soft_piece_len(struct soft_dev *sd, dma_addr_t dst,
 enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *desc)
 {
 	struct soft_dev *sd = sc->sd;
+	enum dmaengine_tx_result res = DMA_TRANS_NOERROR;
 	unsigned int i;
 	u32 delay = READ_ONCE(sd->fault.delay_us.val);
+	u64 t0, busy = 0;
 
 	if (delay) {
 		WRITE_ONCE(sc->held, true);
@@ -172,22 +182,25 @@ enum dmaengine_tx_result soft_copy_desc(struct soft_chan *sc, struct soft_desc *
 			return DMA_TRANS_ABORTED;
 	}
 
-	for (i = 0; i < desc->nr_segs; i++) {
+	for (i = 0; i < desc->nr_segs && res == DMA_TRANS_NOERROR; i++) {
 		const struct dmaext_seg *seg = &desc->segs[i];
 		size_t off = 0;
 
 		while (off < seg->len) {
 			size_t n = soft_piece_len(sd, seg->dst + off, seg->src + off,
 						  seg->len - off);
-			enum dmaengine_tx_result res;
 
+			t0 = ktime_get_ns();
 			res = soft_copy_piece(sd, seg->dst + off, seg->src + off, n);
+			busy += ktime_get_ns() - t0;
 			if (res != DMA_TRANS_NOERROR)
-				return res;
+				break;
 			off += n;
 			WRITE_ONCE(desc->done, desc->done + n);
 			cond_resched();
 		}
 	}
-	return DMA_TRANS_NOERROR;
+	/* the copies only, not cond_resched(): what hardware would take over */
+	atomic64_add(busy, &sd->fault.busy_ns);
+	return res;
 }

@@ -36,6 +36,11 @@
  *                  reset drops, idxd's drops on wq disable
  *   reordered      descriptors run ahead of an older issued one
  *                  (out_of_order, idxd)
+ *   busy_ns        time the workers spent copying, in ns: the part of
+ *                  the engine's CPU use that hardware would take over
+ *                  (bench/ subtracts it from a DMA request's CPU cost)
+ *   flushed_bytes  bytes copied around the CPU caches and fenced, for
+ *                  the durable_writes capability
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
  * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
@@ -289,6 +294,8 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
 	soft_counter_create("aborted", dir, &f->aborted);
 	soft_counter_create("reordered", dir, &f->reordered);
+	soft_counter_create("busy_ns", dir, &f->busy_ns);
+	soft_counter_create("flushed_bytes", dir, &f->flushed_bytes);
 	soft_counter_create("poison_reads", dir, &f->poison_reads);
 	debugfs_create_file("poison", 0644, dir, f, &soft_poison_fops);
 	debugfs_create_file("personality", 0444, dir, sd, &soft_personality_fops);
