@@ -849,7 +849,39 @@ static int dmaext_bus_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_DONE;
 }
 
-/* A dmaengine channel device is being unregistered (idxd wq disable). */
+/*
+ * @c was removed while a submitter was stuck in its engine, so it kept the
+ * dmaengine channel; now the channel device is being unregistered, inside
+ * the driver's teardown, which has let go of the engine's descriptors by
+ * then (idxd drops them when it disables the wq), so the submitter comes
+ * back. Give the channel back now, while the provider still holds its own
+ * reference: released after the provider's last one, dma_release_channel()
+ * reads the dma_device that the provider's device_release freed (KASAN:
+ * slab-use-after-free in dma_release_channel, idxd personality under a
+ * stalled, full work queue).
+ */
+static void dmaext_give_back_late(struct dmaext_chan *c)
+{
+	struct dma_chan *chan;
+
+	lockdep_assert_held(&dmaext_mutex);
+	mutex_lock(&c->quiesce_mutex);
+	chan = c->chan;
+	if (chan && dmaext_wait_submitters(c)) {
+		WRITE_ONCE(c->chan, NULL);
+		c->ops = NULL;
+		dma_release_channel(chan);
+	} else if (chan) {
+		pr_err("%s: kept past its engine's removal for a stuck submitter: releasing it later may touch freed memory\n",
+		       c->name);
+	}
+	mutex_unlock(&c->quiesce_mutex);
+}
+
+/*
+ * A dmaengine channel device is being unregistered: an idxd wq disable, or
+ * any provider's dma_async_device_unregister().
+ */
 static void dmaext_chan_dev_removed(struct device *dev)
 {
 	struct dma_chan_dev *chan_dev = container_of(dev, struct dma_chan_dev, device);
@@ -857,9 +889,14 @@ static void dmaext_chan_dev_removed(struct device *dev)
 
 	dmaext_mark_dying(chan_dev);
 	mutex_lock(&dmaext_mutex);
-	list_for_each_entry(c, &dmaext_chans, node)
-		if (c->chan_dev == chan_dev && !c->told)
+	list_for_each_entry(c, &dmaext_chans, node) {
+		if (c->chan_dev != chan_dev)
+			continue;
+		if (!c->told)
 			dmaext_remove_chan(c);
+		else
+			dmaext_give_back_late(c);
+	}
 	mutex_unlock(&dmaext_mutex);
 	dmaext_unmark_dying(chan_dev);
 }
