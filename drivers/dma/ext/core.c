@@ -775,6 +775,17 @@ int dmaext_abort(struct dmaext_chan *c)
 }
 EXPORT_SYMBOL_GPL(dmaext_abort);
 
+/* Give @c's dmaengine channel back; under quiesce_mutex, no submitter in. */
+static void dmaext_put_dma_chan(struct dmaext_chan *c)
+{
+	struct dma_chan *chan = c->chan;
+
+	lockdep_assert_held(&c->quiesce_mutex);
+	WRITE_ONCE(c->chan, NULL);
+	c->ops = NULL;
+	dma_release_channel(chan);
+}
+
 /*
  * @c's engine or channel is going away: refuse work for good, quiesce,
  * give the dmaengine channel back and tell the client. Requests an engine
@@ -793,11 +804,8 @@ static void dmaext_remove_chan(struct dmaext_chan *c)
 	 * A submitter still inside the engine keeps the channel: giving it
 	 * back under it would be worse than dmaengine's complaint.
 	 */
-	if (chan && rc != -EBUSY) {
-		WRITE_ONCE(c->chan, NULL);
-		c->ops = NULL;
-		dma_release_channel(chan);
-	}
+	if (chan && rc != -EBUSY)
+		dmaext_put_dma_chan(c);
 	mutex_unlock(&c->quiesce_mutex);
 	if (!c->told) {
 		c->told = true;
@@ -862,19 +870,13 @@ static int dmaext_bus_notify(struct notifier_block *nb, unsigned long action,
  */
 static void dmaext_give_back_late(struct dmaext_chan *c)
 {
-	struct dma_chan *chan;
-
 	lockdep_assert_held(&dmaext_mutex);
 	mutex_lock(&c->quiesce_mutex);
-	chan = c->chan;
-	if (chan && dmaext_wait_submitters(c)) {
-		WRITE_ONCE(c->chan, NULL);
-		c->ops = NULL;
-		dma_release_channel(chan);
-	} else if (chan) {
+	if (c->chan && dmaext_wait_submitters(c))
+		dmaext_put_dma_chan(c);
+	else if (c->chan)
 		pr_err("%s: kept past its engine's removal for a stuck submitter: releasing it later may touch freed memory\n",
 		       c->name);
-	}
 	mutex_unlock(&c->quiesce_mutex);
 }
 
