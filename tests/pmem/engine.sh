@@ -142,7 +142,7 @@ else
 	if [ "$(sha_of_range /dev/pmem0 128 4)" = "$(sha256sum < /tmp/p | cut -d' ' -f1)" ]; then
 		fail "data intact although $(( x1 - x0 )) copies failed"
 	fi
-	note "ptdma: $(( x1 - x0 )) failed copies completed as successes; the data is wrong (undetectable, see README)"
+	note "ptdma: $(( x1 - x0 )) failed copies completed as successes; the data is wrong (undetectable, see docs/engines.md)"
 	thr 0
 fi
 

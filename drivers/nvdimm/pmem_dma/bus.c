@@ -7,7 +7,7 @@
  * The in-tree nd_pmem matches the same devices; which of the two serves a
  * namespace is chosen by module load order, by the modprobe.d file this
  * project installs, or at run time with the sysfs unbind/bind files of the
- * two drivers (see README.md).
+ * two drivers (see docs/install.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

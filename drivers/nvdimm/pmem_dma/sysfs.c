@@ -13,7 +13,7 @@
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
  * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios, dma_wb_bytes,
  * dma_wb_ns, fua_ios, flushes
- *                 ro  counters (see README.md)
+ *                 ro  counters (see sysfs-block-pmem_dma)
  *
  * /sys/block/pmemN/dax/write_cache, as nd_pmem has it (disks with DAX):
  * whether CPU caches in front of the media must be written back -- by
