@@ -54,8 +54,9 @@ wait_for 20 lines_ge $(( $(lines) + 2 )) || fail "pmem-dma-stat stopped printing
 echo 0 > $d/dma_threshold_read
 echo 4294967295 > $d/dma_threshold_write
 wait_for 20 lines_ge $(( $(lines) + 1 )) || fail "pmem-dma-stat stopped printing"
-kill -INT $pid
-wait $pid || fail "pmem-dma-stat ended with status $? on SIGINT"
+# TERM: a background job of a script ignores INT (and python with it)
+kill -TERM $pid
+wait $pid || fail "pmem-dma-stat ended with status $? on SIGTERM"
 cat /tmp/stat.out
 
 [ $((db1 - db0)) = $((64 << 20)) ] && [ $((cb1 - cb0)) = $((16 << 20)) ] ||
