@@ -8,8 +8,9 @@
 #                        kmemleak, DMA_API_DEBUG, fault injection)
 #   make demo            build, boot the VM, bind, short fio with verify
 #   make lint            checkpatch --strict, W=1 and sparse builds
-#   make install         build, install the modules under extra/ and the
-#                        modprobe.d file, depmod (DESTDIR= stages it all)
+#   make install         build, install the modules under extra/, the
+#                        modprobe.d file and tools/pmem-dma-stat (in SBINDIR),
+#                        depmod (DESTDIR= stages it all)
 #   make uninstall       remove exactly those files again, depmod
 #   make dkms-install    register with DKMS, build and install for
 #                        DKMS_KERNEL (default: the running kernel)
@@ -18,12 +19,17 @@
 #   make kernel          build (or find cached) the test kernel
 #   make deps            install the Debian packages the tests need
 #   make bench           benchmark in the test VM (QUICK=1 for the subset)
+#   make host-check DEV=/dev/pmemN CONFIRM=yes [REPORT=FILE]
+#                        check the DMA path on this host with its engine
+#                        (DESTRUCTIVE: the first 256 MiB of DEV), write a
+#                        report (tools/pmem-dma-host-check)
 #   make clean           remove build/
 #
 # Variables: KDIR (kernel build dir; for an installed Debian kernel
 # /lib/modules/<release>/build), KSRC (source tree with drivers/nvdimm/nd.h,
 # see scripts/nd-headers), BUILD (build directory), DESTDIR,
-# INSTALL_MOD_PATH, INSTALL_MOD_DIR (default extra), DKMS_KERNEL.
+# INSTALL_MOD_PATH, INSTALL_MOD_DIR (default extra), SBINDIR (default
+# /usr/local/sbin), DKMS_KERNEL.
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -49,6 +55,8 @@ INSTALL_MOD_PATH ?= $(DESTDIR)
 INSTALL_MOD_DIR ?= extra
 MODLIB = $(INSTALL_MOD_PATH)/lib/modules/$(KREL)
 MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/pmem_dma.conf
+SBINDIR ?= /usr/local/sbin
+STAT_TOOL = $(DESTDIR)$(SBINDIR)/pmem-dma-stat
 DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 # Every module the Kbuild files can build, test modules included, as its
 # path below INSTALL_MOD_DIR without suffix: what make uninstall removes.
@@ -62,6 +70,7 @@ DKMS_FILES = $(SOURCES) dkms.conf scripts/nd-headers
 DKMS_KERNEL ?=
 
 .PHONY: all modules lint check check-debug demo install uninstall kernel clean deps bench
+.PHONY: host-check
 .PHONY: dkms-source dkms-install dkms-remove
 
 all: modules
@@ -96,10 +105,15 @@ bench:
 	$(REPO)/tests/deps
 	$(REPO)/bench/run $(if $(QUICK),--quick)
 
+host-check:
+	@test -n "$(DEV)" || { echo "usage: make host-check DEV=/dev/pmemN CONFIRM=yes [REPORT=FILE]" >&2; exit 2; }
+	CONFIRM="$(CONFIRM)" $(REPO)/tools/pmem-dma-host-check "$(DEV)" $(if $(REPORT),"$(REPORT)")
+
 install: modules
 	$(MAKE) -C $(KDIR) M=$(BUILD)/src KSRC=$(KSRC) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 	install -D -m 0644 $(REPO)/drivers/nvdimm/pmem_dma/pmem_dma.conf $(MODPROBE_CONF)
+	install -D -m 0755 $(REPO)/tools/pmem-dma-stat $(STAT_TOOL)
 	$(DEPMOD)
 
 # Needs only KDIR (for the release) or KREL; builds nothing.
@@ -114,6 +128,7 @@ uninstall:
 	done; true
 	@rmdir --ignore-fail-on-non-empty $(MODLIB)/$(INSTALL_MOD_DIR) 2>/dev/null || true
 	@[ ! -e $(MODPROBE_CONF) ] || { rm -f $(MODPROBE_CONF) && echo "removed $(MODPROBE_CONF)"; }
+	@[ ! -e $(STAT_TOOL) ] || { rm -f $(STAT_TOOL) && echo "removed $(STAT_TOOL)"; }
 	if [ -d $(MODLIB) ]; then $(DEPMOD); fi
 
 # The files DKMS builds from, in /usr/src/pmem-dma-VERSION (DESTDIR stages).

@@ -84,4 +84,9 @@ make_ns fsdax
 wait_for 10 test -b /dev/pmem0 || fail "fsdax namespace: no /dev/pmem0"
 expect_driver pmem_dma
 note "fsdax: /dev/pmem0 on $(nd_dev_of), pmem_dma"
+# the tool make install puts in SBINDIR, run from there
+stat_tool=$VM_SHARE/usr/local/sbin/pmem-dma-stat
+[ -x "$stat_tool" ] || fail "make install did not install $stat_tool"
+"$stat_tool" -i 0.2 -c 1 pmem0 > /tmp/stat.out || fail "installed pmem-dma-stat: status $?"
+grep -q '^total *pmem0 ' /tmp/stat.out || fail "installed pmem-dma-stat printed: $(cat /tmp/stat.out)"
 echo "policy: sector -> nd_pmem, devdax -> dax_pmem, fsdax -> pmem_dma, loaded by modalias and ndctl"
