@@ -53,8 +53,11 @@ cmds=$(cat "/sys/bus/nd/devices/$bus/commands")
 case $cmds in *ars*) fail "$bus offers address range scrub ($cmds)" ;; esac
 [ -z "$(cat /sys/block/pmem0/badblocks)" ] || fail "badblocks on a fresh CXL region: $(cat /sys/block/pmem0/badblocks)"
 
-align=$(ndctl list -N -n "$(basename "$(readlink -f "/sys/bus/nd/devices/$nd/namespace" 2>/dev/null || echo "$nd")")" 2>/dev/null |
-	sed -n 's/.*"align":\([0-9]*\).*/\1/p' | head -n 1)
-[ "$align" = $(( 2 << 20 )) ] || fail "namespace alignment '$align', expected 2 MiB"
+# an fsdax disk sits on a pfn device whose 'namespace' names the namespace
+ns=$nd
+[ ! -r "/sys/bus/nd/devices/$nd/namespace" ] || ns=$(cat "/sys/bus/nd/devices/$nd/namespace")
+align=$(ndctl list -N -n "$ns" 2>/dev/null | sed -n 's/.*"align":\([0-9]*\).*/\1/p' | head -n 1)
+[ "$align" = $(( 2 << 20 )) ] || fail "$ns alignment '$align', expected 2 MiB"
+ralign=$(cat "$rdir/align")
 
-echo "cxl: /dev/pmem0 on $nd, $region (bus $bus, provider $provider) at $nres, $(( nsize >> 20 )) MiB, persistence $pd, no FUA, no ARS, align $align"
+echo "cxl: /dev/pmem0 on $nd ($ns), $region (bus $bus, provider $provider) at $nres, $(( nsize >> 20 )) MiB, region align $ralign, namespace align $align, persistence $pd, no FUA, no ARS"

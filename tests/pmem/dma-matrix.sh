@@ -4,6 +4,7 @@
 # 1 MiB and CPU only. The counters must agree with the block layer:
 # dma_ios + cpu_ios = requests completed (/sys/block/pmem0/stat),
 # dma_submits = dma_ios, and each threshold sends what it should to DMA.
+# usage: dma-matrix.sh [THRESHOLD...]   (default: the five above)
 . "$(dirname "$0")/lib.sh"
 
 expect_driver pmem_dma
@@ -14,7 +15,9 @@ echo 1 > /sys/block/pmem0/queue/iostats
 requests() { awk '{ print $1 + $5 }' /sys/block/pmem0/stat; }
 snap() { echo "$(requests) $(stat_of cpu_ios) $(stat_of dma_ios) $(stat_of dma_submits) $(stat_of dma_fallbacks) $(stat_of dma_errors)"; }
 
-for thr in 0 4096 65536 1048576 4294967295; do
+[ $# -gt 0 ] || set -- 0 4096 65536 1048576 4294967295
+for thr in "$@"; do
+	[[ $thr =~ ^[0-9]+$ ]] || fail "usage: dma-matrix.sh [THRESHOLD...]"
 	echo "$thr" > /sys/block/pmem0/pmem_dma/dma_threshold
 	[ "$(stat_of dma_threshold)" = "$thr" ] || fail "dma_threshold did not take $thr"
 	read -r r0 c0 d0 s0 f0 e0 < <(snap)
@@ -34,4 +37,4 @@ for thr in 0 4096 65536 1048576 4294967295; do
 done
 echo 65536 > /sys/block/pmem0/pmem_dma/dma_threshold
 echo 0 > /sys/block/pmem0/queue/iostats
-echo "dma-matrix: 5 thresholds x psync/libaio/io_uring x qd 1/32, verified, counters agree"
+echo "dma-matrix: thresholds $* x psync/libaio/io_uring x qd 1/32, verified, counters agree"
