@@ -27,7 +27,7 @@ provider=$(cat "/sys/bus/nd/devices/$bus/provider")
 
 # the same region as the CXL core sees it: same name (libnvdimm takes the
 # CXL region's id), address and size
-cxl_region=$(cxl list -R 2>/dev/null)
+cxl_region=$(cxl list -R -r "$region" 2>/dev/null)
 field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([0-9a-fx]*\\)\"\\{0,1\\},\\{0,1\\}\$/\\1/p" <<<"$cxl_region" | head -n 1; }
 grep -q "\"region\":\"$region\"" <<<"$cxl_region" || fail "cxl list -R has no $region: $cxl_region"
 cres=$(field resource)
@@ -44,10 +44,9 @@ pd=$(cat "$rdir/persistence_domain")
 [ "$(cat /sys/block/pmem0/dax/write_cache)" = 1 ] ||
 	fail "memory-controller persistence, but dax/write_cache is not 1"
 [ "$(cat /sys/block/pmem0/queue/fua)" = 0 ] || fail "FUA advertised on a region without flush hints"
-if [ -e "$rdir/deep_flush" ]; then
-	df=$(cat "$rdir/deep_flush" 2>&1) || df="unreadable"
-	[ "$df" = 0 ] || fail "$region deep_flush '$df': CXL regions have no flush hints"
-fi
+# deep_flush is visible whenever nvdimm_has_flush() is not negative
+df=$(cat "$rdir/deep_flush" 2>&1) || df="unreadable: $df"
+[ "$df" = 0 ] || fail "$region deep_flush '$df': CXL regions have no flush hints"
 
 cmds=$(cat "/sys/bus/nd/devices/$bus/commands")
 case $cmds in *ars*) fail "$bus offers address range scrub ($cmds)" ;; esac
