@@ -52,6 +52,17 @@ wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back"
 ch=$(stat_of dma_channel)
 [ "$ch" != none ] || fail "no DMA channel"
 note "$pers: pmem0 on $ch"
+# dma_ext treats each personality's channels as the real driver's: submit
+# from ->queue_rq where that driver's prep never sleeps, from a work item
+# for idxd (DEBUG_ATOMIC_SLEEP would catch idxd's prep in ->queue_rq)
+case $pers in
+soft) want_caps="durable_writes atomic_submit" how="from queue_rq" ;;
+idxd) want_caps="" how="from a work item" ;;
+*) want_caps=atomic_submit how="from queue_rq" ;;
+esac
+[ "$(ext caps)" = "$want_caps" ] || fail "$pers: dma_ext caps '$(ext caps)', want '$want_caps'"
+said=$(dmesg | grep "DMA channel $ch" | tail -n 1)
+[[ $said == *", submitted $how" ]] || fail "$pers: pmem_dma does not say it submits $how: '$said'"
 in_order=1
 [ "$pers" = idxd ] && in_order=0
 

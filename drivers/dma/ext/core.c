@@ -97,6 +97,7 @@ MODULE_PARM_DESC(quiesce_timeout_ms,
 
 static DEFINE_MUTEX(dmaext_mutex);
 static LIST_HEAD(dmaext_providers);	/* of dmaext_provider, under dmaext_mutex */
+static LIST_HEAD(dmaext_models);	/* of dmaext_model, under dmaext_mutex */
 static LIST_HEAD(dmaext_chans);		/* of dmaext_chan, under dmaext_mutex */
 static struct dentry *dmaext_debugfs;
 
@@ -104,6 +105,13 @@ struct dmaext_provider {
 	struct list_head node;
 	struct dma_device *dma;
 	const struct dmaext_provider_ops *ops;
+};
+
+/* an engine that stands for another driver's (dmaext_set_model()) */
+struct dmaext_model {
+	struct list_head node;
+	struct dma_device *dma;
+	const char *driver;
 };
 
 /*
@@ -1005,7 +1013,10 @@ static int dmaext_caps_show(struct seq_file *m, void *unused)
 {
 	struct dmaext_chan *c = m->private;
 
-	seq_printf(m, "%s\n", c->caps & DMAEXT_CAP_DURABLE_WRITES ? "durable_writes" : "");
+	seq_printf(m, "%s%s%s\n", c->caps & DMAEXT_CAP_DURABLE_WRITES ? "durable_writes" : "",
+		   (c->caps & DMAEXT_CAP_DURABLE_WRITES) &&
+		   (c->caps & DMAEXT_CAP_ATOMIC_SUBMIT) ? " " : "",
+		   c->caps & DMAEXT_CAP_ATOMIC_SUBMIT ? "atomic_submit" : "");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmaext_caps);
@@ -1063,6 +1074,32 @@ static const struct dmaext_provider_ops *dmaext_find_ops(struct dma_device *dma)
 		if (p->dma == dma)
 			return p->ops;
 	return NULL;
+}
+
+/*
+ * Engine drivers whose dmaengine prep, submit and issue_pending never sleep
+ * (6.12): ioatdma takes spin_lock_bh and fails a prep when its ring is full;
+ * ptdma allocates with GFP_NOWAIT under spin_lock_irqsave. idxd is left
+ * out: its prep waits for a free descriptor (idxd_alloc_desc(IDXD_OP_BLOCK)).
+ */
+static const char * const dmaext_atomic_drivers[] = { "ioatdma", "ptdma" };
+
+/* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
+static u32 dmaext_driver_caps(struct dma_device *dma)
+{
+	const char *driver = NULL;
+	struct dmaext_model *m;
+
+	lockdep_assert_held(&dmaext_mutex);
+	list_for_each_entry(m, &dmaext_models, node)
+		if (m->dma == dma)
+			driver = m->driver;
+	if (!driver && dma->dev->driver)
+		driver = dma->dev->driver->name;
+	if (driver && match_string(dmaext_atomic_drivers,
+				   ARRAY_SIZE(dmaext_atomic_drivers), driver) >= 0)
+		return DMAEXT_CAP_ATOMIC_SUBMIT;
+	return 0;
 }
 
 static void dmaext_free_chan(struct dmaext_chan *c)
@@ -1149,7 +1186,7 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 		goto free;
 	}
 	c->ops = dmaext_find_ops(dma);
-	c->caps = c->ops ? c->ops->caps : 0;
+	c->caps = c->ops ? c->ops->caps : dmaext_driver_caps(dma);
 	list_add_tail(&c->node, &dmaext_chans);
 	dmaext_debugfs_add(c);
 	mutex_unlock(&dmaext_mutex);
@@ -1339,6 +1376,60 @@ void dmaext_unregister_provider(struct dma_device *dma)
 	dmaext_unmark_dying(dma->dev);
 }
 EXPORT_SYMBOL_GPL(dmaext_unregister_provider);
+
+/**
+ * dmaext_set_model() - treat an engine as another driver's
+ * @dma: the engine's dma_device, before dma_async_device_register()
+ * @driver: the name of the engine driver it behaves like ("ioatdma",
+ *	"idxd", "ptdma"); must stay valid until dmaext_clear_model()
+ *
+ * For a software engine that stands for a real one (dma_soft's
+ * personalities): its plain dmaengine channels get the capabilities dma_ext
+ * gives that driver's channels. Has no effect on a registered provider.
+ *
+ * Return: 0, -EEXIST or -ENOMEM.
+ */
+int dmaext_set_model(struct dma_device *dma, const char *driver)
+{
+	struct dmaext_model *m, *old;
+	int rc = 0;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->dma = dma;
+	m->driver = driver;
+	mutex_lock(&dmaext_mutex);
+	list_for_each_entry(old, &dmaext_models, node)
+		if (old->dma == dma)
+			rc = -EEXIST;
+	if (!rc)
+		list_add_tail(&m->node, &dmaext_models);
+	mutex_unlock(&dmaext_mutex);
+	if (rc)
+		kfree(m);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(dmaext_set_model);
+
+/**
+ * dmaext_clear_model() - forget what dmaext_set_model() said of @dma
+ * @dma: the engine's dma_device, after dma_async_device_unregister()
+ */
+void dmaext_clear_model(struct dma_device *dma)
+{
+	struct dmaext_model *m, *tmp;
+
+	mutex_lock(&dmaext_mutex);
+	list_for_each_entry_safe(m, tmp, &dmaext_models, node) {
+		if (m->dma == dma) {
+			list_del(&m->node);
+			kfree(m);
+		}
+	}
+	mutex_unlock(&dmaext_mutex);
+}
+EXPORT_SYMBOL_GPL(dmaext_clear_model);
 
 static int __init dmaext_init(void)
 {

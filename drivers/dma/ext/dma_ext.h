@@ -108,6 +108,18 @@ struct dmaext_req {
  * at power loss.
  */
 #define DMAEXT_CAP_DURABLE_WRITES	BIT(0)
+/*
+ * DMAEXT_CAP_ATOMIC_SUBMIT: dmaext_submit() on the channel never sleeps,
+ * because the engine's prep, submit and issue_pending never do. The caller
+ * may then submit with preemption disabled (an RCU read side, blk-mq's
+ * ->queue_rq), though still not with interrupts off or under a spinlock
+ * (ioatdma takes spin_lock_bh). A registered provider declares it; for a
+ * plain dmaengine channel dma_ext sets it from the engine's driver: ioatdma
+ * and ptdma, whose 6.12 preps take only spinlocks and allocate with
+ * GFP_NOWAIT. Any other driver -- idxd, whose prep waits for a free
+ * descriptor -- is taken to sleep.
+ */
+#define DMAEXT_CAP_ATOMIC_SUBMIT	BIT(1)
 
 /**
  * struct dmaext_provider_ops - optional native operations of a provider
@@ -198,5 +210,7 @@ int dmaext_abort(struct dmaext_chan *chan);
 int dmaext_register_provider(struct dma_device *dma,
 			     const struct dmaext_provider_ops *ops);
 void dmaext_unregister_provider(struct dma_device *dma);
+int dmaext_set_model(struct dma_device *dma, const char *driver);
+void dmaext_clear_model(struct dma_device *dma);
 
 #endif /* _DMA_EXT_H */

@@ -73,6 +73,7 @@ struct soft_pers {
 	const char *name;
 	u32 default_descs;	/* descriptor pool when descs= is not given; 0: none */
 	bool native;		/* soft: dma_ext batch, removal notice, max_xfer= */
+	const char *model;	/* the real driver, for dma_ext (dmaext_set_model()) */
 	bool in_order;		/* out_of_order cannot be set */
 	bool newest_first;	/* the worker always takes the newest descriptor */
 	bool held_until_seen;	/* a finished descriptor holds the queue until processed */

@@ -207,12 +207,16 @@ static int soft_probe(struct device *dev)
 	for (i = 0; i < sd->nr_chans; i++)
 		soft_chan_init(sd, &sd->chans[i]);
 
-	/* the others have no native batch: dma_ext prepares segment by segment */
-	if (sd->pers->native) {
+	/*
+	 * the others have no native batch: dma_ext prepares segment by
+	 * segment, and treats their channels as the real driver's
+	 */
+	if (sd->pers->native)
 		rc = dmaext_register_provider(&sd->dma, &soft_ext_ops_rt);
-		if (rc)
-			goto free;
-	}
+	else
+		rc = dmaext_set_model(&sd->dma, sd->pers->model);
+	if (rc)
+		goto free;
 	rc = dma_async_device_register(&sd->dma);
 	if (rc)
 		goto unregister_ext;
@@ -235,6 +239,8 @@ static int soft_probe(struct device *dev)
 unregister_ext:
 	if (sd->pers->native)
 		dmaext_unregister_provider(&sd->dma);
+	else
+		dmaext_clear_model(&sd->dma);
 free:
 	if (sd->wq)
 		destroy_workqueue(sd->wq);
@@ -254,6 +260,8 @@ static void soft_remove(struct device *dev)
 	struct soft_dev *sd = dev_get_drvdata(dev);
 
 	sd->pers->remove(sd);
+	if (!sd->pers->native)
+		dmaext_clear_model(&sd->dma);
 	soft_put(sd);
 }
 
@@ -371,7 +379,9 @@ static int __init soft_init(void)
 
 	soft_ext_ops_rt = soft_ext_ops;
 	soft_ext_ops_rt.max_batch = soft_max_batch;
-	soft_ext_ops_rt.caps = soft_durable_writes ? DMAEXT_CAP_DURABLE_WRITES : 0;
+	/* the batch prep and soft's dmaengine prep only take spinlocks */
+	soft_ext_ops_rt.caps = DMAEXT_CAP_ATOMIC_SUBMIT |
+			       (soft_durable_writes ? DMAEXT_CAP_DURABLE_WRITES : 0);
 	if (!soft_descs)
 		soft_descs = soft_personality->default_descs;
 	soft_debugfs_root = debugfs_create_dir(SOFT_NAME, NULL);

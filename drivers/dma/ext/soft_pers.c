@@ -786,6 +786,7 @@ const struct soft_pers soft_pers_soft = {
 
 static const struct soft_pers soft_pers_ioat = {
 	.name = "ioat",
+	.model = "ioatdma",
 	.default_descs = 1 << 16,	/* ioat_alloc_chan_resources: 1 << IOAT_MAX_ORDER */
 	.in_order = true,
 	.set_ops = soft_ioat_set_ops,
@@ -796,6 +797,7 @@ static const struct soft_pers soft_pers_ioat = {
 
 static const struct soft_pers soft_pers_idxd = {
 	.name = "idxd",
+	.model = "idxd",
 	.default_descs = 16,		/* idxd_wq_config_write: WQ_DEFAULT_QUEUE_DEPTH */
 	.newest_first = true,
 	.has_wq = true,
@@ -806,6 +808,7 @@ static const struct soft_pers soft_pers_idxd = {
 
 static const struct soft_pers soft_pers_ptdma = {
 	.name = "ptdma",
+	.model = "ptdma",
 	.in_order = true,
 	.held_until_seen = true,
 	.set_ops = soft_ptdma_set_ops,

@@ -41,9 +41,13 @@
  * timeout work waits for every running dispatch of such a queue first, so
  * an engine that stalls with its pool exhausted would hold up the timeout
  * that is to get its requests back (seen with the idxd personality).
- * ->queue_rq therefore only prepares the request and queues it on its
- * channel; the channel's submit work, on the slow-path workqueue, submits
- * it and may sleep. That costs a work item hand-off per DMA request.
+ * For such an engine ->queue_rq only prepares the request and queues it on
+ * its channel; the channel's submit work, on the slow-path workqueue,
+ * submits it and may sleep. That costs a work item hand-off per batch.
+ * An engine whose prep never sleeps (DMAEXT_CAP_ATOMIC_SUBMIT: ioatdma,
+ * ptdma, dma_soft) is submitted to from ->queue_rq itself, which runs with
+ * preemption possibly off but interrupts on: ioatdma's spin_lock_bh is
+ * fine there.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -159,8 +163,13 @@ static void pmem_dma_unmap(struct pmem_dma_chan *dc, struct request *rq)
 			  DMA_ATTR_SKIP_CPU_SYNC);
 }
 
-/* Hand one prepared request to the engine; the CPU copies it if refused. */
-static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *cmd)
+/*
+ * Hand one prepared request to the engine; the CPU copies it if refused,
+ * from ->queue_rq (@may_sleep false: what would sleep goes to the slow
+ * path) or from the submit work.
+ */
+static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *cmd,
+				bool may_sleep)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct pmem_dma_dev *pmem = dc->pmem;
@@ -187,12 +196,15 @@ static void pmem_dma_submit_one(struct pmem_dma_chan *dc, struct pmem_dma_cmd *c
 	WRITE_ONCE(cmd->dc, NULL);
 	pmem_dma_chan_put(dc);
 	this_cpu_add(pmem->stats->dma_fallbacks, 1);
-	pmem_dma_cpu_fallback(pmem, rq);
+	if (may_sleep)
+		pmem_dma_cpu_fallback(pmem, rq);
+	else
+		pmem_dma_cpu_issue(pmem, rq);
 }
 
 /*
- * Submit what ->queue_rq queued on the channel, oldest first. May sleep in
- * the engine's prep (idxd).
+ * Submit what ->queue_rq queued on the channel, oldest first, for an
+ * engine whose prep may sleep (idxd).
  */
 static void pmem_dma_submit_work(struct work_struct *work)
 {
@@ -202,7 +214,7 @@ static void pmem_dma_submit_work(struct work_struct *work)
 	struct pmem_dma_cmd *cmd, *tmp;
 
 	llist_for_each_entry_safe(cmd, tmp, list, submit_node)
-		pmem_dma_submit_one(dc, cmd);
+		pmem_dma_submit_one(dc, cmd, true);
 }
 
 static void pmem_dma_chan_removed(struct dmaext_chan *ext, void *context)
@@ -270,6 +282,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
 	dc->durable = dmaext_chan_caps(dc->ext) & DMAEXT_CAP_DURABLE_WRITES;
+	dc->atomic_submit = dmaext_chan_caps(dc->ext) & DMAEXT_CAP_ATOMIC_SUBMIT;
 	dc->dma_mask = min_not_zero(dma_get_mask(dc->dma_dev),
 				    dc->dma_dev->bus_dma_limit);
 	/*
@@ -293,9 +306,10 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 		kfree(dc);
 		return NULL;
 	}
-	dev_info(pmem->dev, "DMA channel %s%s%s\n", dmaext_chan_name(dc->ext),
+	dev_info(pmem->dev, "DMA channel %s%s%s, submitted %s\n", dmaext_chan_name(dc->ext),
 		 translated ? ", through an IOMMU" : "",
-		 dc->durable ? ", durable writes" : "");
+		 dc->durable ? ", durable writes" : "",
+		 dc->atomic_submit ? "from queue_rq" : "from a work item");
 	if (dc->max_seg < BLK_MAX_SEGMENT_SIZE)
 		dev_info(pmem->dev, "%s maps segments of at most %u bytes (the block layer builds 64 KiB): many large requests will be copied by the CPU\n",
 			 dmaext_chan_name(dc->ext), dc->max_seg);
@@ -656,8 +670,10 @@ static bool pmem_dma_p2p_fits(struct pmem_dma_chan *dc, struct sg_table *sgt)
  * @hctx: the hardware queue, which picks the channel
  * @rq: the started request
  *
- * Never sleeps: the request is mapped and queued for its channel's submit
- * work.
+ * Never sleeps: the request is mapped and submitted right here when the
+ * channel's engine never sleeps in its prep (DMAEXT_CAP_ATOMIC_SUBMIT:
+ * ioatdma, ptdma, dma_soft), queued for the channel's submit work
+ * otherwise (idxd). Submitting here saves a work item's wake-up per batch.
  *
  * Return: true when the request went to DMA and will complete from the
  * DMA callback, or from the CPU if the engine refuses it (a fallback);
@@ -729,6 +745,10 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 	req->context = rq;
 	cmd->dc = dc;
 	WRITE_ONCE(cmd->dma, true);
+	if (dc->atomic_submit) {
+		pmem_dma_submit_one(dc, cmd, false);
+		return true;
+	}
 	if (llist_add(&cmd->submit_node, &dc->submit_list))
 		queue_work(pmem->slow_wq, &dc->submit_work);
 	return true;

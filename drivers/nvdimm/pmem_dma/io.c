@@ -348,6 +348,28 @@ void pmem_dma_cpu_fallback(struct pmem_dma_dev *pmem, struct request *rq)
 	pmem_dma_end_cpu(pmem, rq, pmem_dma_do_request(pmem, rq, true), true);
 }
 
+/**
+ * pmem_dma_cpu_issue() - copy a request with the CPU, from ->queue_rq
+ * @pmem: the device
+ * @rq: the started request, not on DMA
+ *
+ * Never sleeps: what would (a write that must clear poison first, a flush
+ * of a region whose flush sleeps) goes to the slow-path workqueue. Also the
+ * fallback for a request its engine refused in ->queue_rq.
+ */
+void pmem_dma_cpu_issue(struct pmem_dma_dev *pmem, struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	blk_status_t sts = BLK_STS_AGAIN;
+
+	if (likely(!pmem_dma_flush_may_sleep(pmem, rq)))
+		sts = pmem_dma_do_request(pmem, rq, false);
+	if (unlikely(sts == BLK_STS_AGAIN))
+		queue_work(pmem->slow_wq, &cmd->work);
+	else
+		pmem_dma_end_cpu(pmem, rq, sts, true);
+}
+
 static void pmem_dma_slow_work(struct work_struct *work)
 {
 	struct pmem_dma_cmd *cmd = container_of(work, struct pmem_dma_cmd, work);
@@ -393,27 +415,38 @@ static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
 	return BLK_EH_DONE;
 }
 
-static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
-				      const struct blk_mq_queue_data *bd)
+/* Start @rq and hand it to DMA or copy it; it never comes back busy. */
+static void pmem_dma_issue(struct blk_mq_hw_ctx *hctx, struct request *rq)
 {
 	struct pmem_dma_dev *pmem = hctx->queue->queuedata;
-	struct request *rq = bd->rq;
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	blk_status_t sts = BLK_STS_AGAIN;
 
 	cmd->dma = false;
 	cmd->retry = false;
 	cmd->p2p = pmem_dma_rq_has_p2p(rq);
 	blk_mq_start_request(rq);
-	if (pmem_dma_try_dma(pmem, hctx, rq))
-		return BLK_STS_OK;
-	if (likely(!pmem_dma_flush_may_sleep(pmem, rq)))
-		sts = pmem_dma_do_request(pmem, rq, false);
-	if (unlikely(sts == BLK_STS_AGAIN))
-		queue_work(pmem->slow_wq, &cmd->work);
-	else
-		pmem_dma_end_cpu(pmem, rq, sts, true);
+	if (!pmem_dma_try_dma(pmem, hctx, rq))
+		pmem_dma_cpu_issue(pmem, rq);
+}
+
+static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
+				      const struct blk_mq_queue_data *bd)
+{
+	pmem_dma_issue(hctx, bd->rq);
 	return BLK_STS_OK;
+}
+
+/*
+ * A plug's worth of requests in one call (no scheduler, one queue): the
+ * same per-request work without blk-mq's dispatch of each. Every request
+ * is taken, none is left in @rqlist for ->queue_rq.
+ */
+static void pmem_dma_queue_rqs(struct rq_list *rqlist)
+{
+	struct request *rq;
+
+	while ((rq = rq_list_pop(rqlist)))
+		pmem_dma_issue(rq->mq_hctx, rq);
 }
 
 static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,
@@ -427,6 +460,7 @@ static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 static const struct blk_mq_ops pmem_dma_mq_ops = {
 	.queue_rq	= pmem_dma_queue_rq,
+	.queue_rqs	= pmem_dma_queue_rqs,
 	.complete	= pmem_dma_complete_rq,
 	.timeout	= pmem_dma_timeout,
 	.init_request	= pmem_dma_init_request,

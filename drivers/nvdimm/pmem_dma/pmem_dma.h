@@ -98,6 +98,7 @@ struct pmem_dma_chan {
 	u64 dma_mask;			/* the device's mask and bus limit */
 	unsigned long warned;		/* PMEM_DMA_WARN_*, said once each */
 	bool durable;			/* DMAEXT_CAP_DURABLE_WRITES */
+	bool atomic_submit;		/* DMAEXT_CAP_ATOMIC_SUBMIT: from ->queue_rq */
 	atomic_t users;
 	unsigned int slot;
 	struct llist_head submit_list;	/* of pmem_dma_cmd, for submit_work */
@@ -226,6 +227,7 @@ long __pmem_dma_clear_poison(struct pmem_dma_dev *pmem, phys_addr_t offset,
 			     unsigned int len);
 void pmem_dma_clear_bb(struct pmem_dma_dev *pmem, sector_t sector, long blks);
 void pmem_dma_cpu_fallback(struct pmem_dma_dev *pmem, struct request *rq);
+void pmem_dma_cpu_issue(struct pmem_dma_dev *pmem, struct request *rq);
 
 static inline phys_addr_t pmem_dma_sector_to_offset(struct pmem_dma_dev *pmem,
 						    sector_t sector)
