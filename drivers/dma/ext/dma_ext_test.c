@@ -302,6 +302,7 @@ static void mock_unregister(void *data)
 	struct platform_device *pdev = m->pdev;
 
 	dma_async_device_unregister(&m->dma);
+	dmaext_clear_model(&m->dma);
 	platform_device_unregister(pdev);
 }
 
@@ -310,7 +311,9 @@ static void mock_unregister(void *data)
 #define MOCK_NO_TERMINATE	BIT(1)	/* no terminate_all/synchronize */
 #define MOCK_NO_ORDER		BIT(2)	/* DMA_COMPLETION_NO_ORDER */
 
-static struct mock_dma *mock_create(struct kunit *test, unsigned int caps)
+/* a mock engine; @model: the driver dma_ext is to take it for, or NULL */
+static struct mock_dma *mock_create_model(struct kunit *test, unsigned int caps,
+					  const char *model)
 {
 	static const struct dmaext_provider_ops ops = {
 		.prep_memcpy_batch = mock_prep_batch,
@@ -347,9 +350,16 @@ static struct mock_dma *mock_create(struct kunit *test, unsigned int caps)
 	list_add_tail(&m->chan.device_node, &dma->channels);
 	if (caps & MOCK_BATCH)
 		KUNIT_ASSERT_EQ(test, dmaext_register_provider(dma, &ops), 0);
+	if (model)
+		KUNIT_ASSERT_EQ(test, dmaext_set_model(dma, model), 0);
 	KUNIT_ASSERT_EQ(test, dma_async_device_register(dma), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mock_unregister, m), 0);
 	return m;
+}
+
+static struct mock_dma *mock_create(struct kunit *test, unsigned int caps)
+{
+	return mock_create_model(test, caps, NULL);
 }
 
 struct done_log {
@@ -847,8 +857,47 @@ static void dmaext_submit_suite_exit(struct kunit_suite *suite)
 	platform_driver_unregister(&mock_driver);
 }
 
+/*
+ * DMAEXT_CAP_ATOMIC_SUBMIT comes from the engine's driver (ioatdma, ptdma),
+ * or the driver a software engine stands for; never for idxd or a driver
+ * dma_ext does not know, and a registered provider's caps are its own.
+ */
+static void dmaext_atomic_submit_by_driver(struct kunit *test)
+{
+	static const struct {
+		const char *model;
+		unsigned int mock;
+		u32 caps;
+	} cases[] = {
+		{ NULL, 0, 0 },
+		{ "ioatdma", 0, DMAEXT_CAP_ATOMIC_SUBMIT },
+		{ "ptdma", 0, DMAEXT_CAP_ATOMIC_SUBMIT },
+		{ "idxd", 0, 0 },
+		{ "ioatdma", MOCK_BATCH, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct dmaext_chan_spec spec = { .node = NUMA_NO_NODE };
+		struct mock_dma *m;
+		struct dmaext_chan *chan;
+
+		m = mock_create_model(test, cases[i].mock, cases[i].model);
+		spec.name = dma_chan_name(&m->chan);
+		chan = dmaext_request_chan(&spec);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(chan));
+		KUNIT_EXPECT_EQ_MSG(test, dmaext_chan_caps(chan), cases[i].caps,
+				    "model %s, mock caps %#x", cases[i].model ?: "none",
+				    cases[i].mock);
+		dmaext_release_chan(chan);
+		if (cases[i].mock & MOCK_BATCH)
+			dmaext_unregister_provider(&m->dma);
+	}
+}
+
 static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_one_issue_per_request),
+	KUNIT_CASE(dmaext_atomic_submit_by_driver),
 	KUNIT_CASE(dmaext_out_of_order),
 	KUNIT_CASE(dmaext_error_propagates),
 	KUNIT_CASE(dmaext_abort_completes_inflight),
