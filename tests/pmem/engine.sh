@@ -53,12 +53,13 @@ ch=$(stat_of dma_channel)
 [ "$ch" != none ] || fail "no DMA channel"
 note "$pers: pmem0 on $ch"
 # dma_ext treats each personality's channels as the real driver's: submit
-# from ->queue_rq where that driver's prep never sleeps, from a work item
-# for idxd (DEBUG_ATOMIC_SLEEP would catch idxd's prep in ->queue_rq)
+# from ->queue_rq to ptdma (and soft), from a work item to idxd (whose prep
+# sleeps: DEBUG_ATOMIC_SLEEP would catch it in ->queue_rq) and ioat (whose
+# full ring runs completions under its cleanup lock)
 case $pers in
 soft) want_caps="durable_writes atomic_submit" how="from queue_rq" ;;
-idxd) want_caps="" how="from a work item" ;;
-*) want_caps=atomic_submit how="from queue_rq" ;;
+ptdma) want_caps=atomic_submit how="from queue_rq" ;;
+*) want_caps="" how="from a work item" ;;
 esac
 [ "$(ext caps)" = "$want_caps" ] || fail "$pers: dma_ext caps '$(ext caps)', want '$want_caps'"
 said=$(dmesg | grep "DMA channel $ch" | tail -n 1)

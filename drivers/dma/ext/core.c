@@ -1077,12 +1077,17 @@ static const struct dmaext_provider_ops *dmaext_find_ops(struct dma_device *dma)
 }
 
 /*
- * Engine drivers whose dmaengine prep, submit and issue_pending never sleep
- * (6.12): ioatdma takes spin_lock_bh and fails a prep when its ring is full;
- * ptdma allocates with GFP_NOWAIT under spin_lock_irqsave. idxd is left
- * out: its prep waits for a free descriptor (idxd_alloc_desc(IDXD_OP_BLOCK)).
+ * Engine drivers that a client may submit to with preemption off (6.12):
+ * ptdma allocates its descriptor with GFP_NOWAIT and takes only
+ * spin_lock_irqsave, and runs finished descriptors' callbacks with no lock
+ * held. Left out: idxd, whose prep waits for a free descriptor
+ * (idxd_alloc_desc(IDXD_OP_BLOCK)), and ioatdma, whose prep on a full ring
+ * runs the channel's cleanup, and with it other requests' callbacks, under
+ * cleanup_lock: a callback that resubmits to the channel from there (a
+ * block driver's completion ending a bio whose end_io submits again)
+ * would take that lock again.
  */
-static const char * const dmaext_atomic_drivers[] = { "ioatdma", "ptdma" };
+static const char * const dmaext_atomic_drivers[] = { "ptdma" };
 
 /* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
 static u32 dmaext_driver_caps(struct dma_device *dma)

@@ -113,11 +113,13 @@ struct dmaext_req {
  * because the engine's prep, submit and issue_pending never do. The caller
  * may then submit with preemption disabled (an RCU read side, blk-mq's
  * ->queue_rq), though still not with interrupts off or under a spinlock
- * (ioatdma takes spin_lock_bh). A registered provider declares it; for a
- * plain dmaengine channel dma_ext sets it from the engine's driver: ioatdma
- * and ptdma, whose 6.12 preps take only spinlocks and allocate with
- * GFP_NOWAIT. Any other driver -- idxd, whose prep waits for a free
- * descriptor -- is taken to sleep.
+ * (spinlocks taken with _bh or _irqsave). A submit may run other
+ * requests' ->done() (ptdma's issue_pending completes what is finished).
+ * A registered provider declares it; for a plain dmaengine channel dma_ext
+ * sets it from the engine's driver: ptdma only. idxd's prep waits for a
+ * free descriptor; ioatdma's prep, on a full ring, runs its cleanup --
+ * other requests' callbacks -- under its cleanup_lock, so a completion
+ * that resubmits synchronously to the same channel would deadlock there.
  */
 #define DMAEXT_CAP_ATOMIC_SUBMIT	BIT(1)
 

@@ -301,8 +301,8 @@ static void mock_unregister(void *data)
 	struct mock_dma *m = data;
 	struct platform_device *pdev = m->pdev;
 
-	dma_async_device_unregister(&m->dma);
 	dmaext_clear_model(&m->dma);
+	dma_async_device_unregister(&m->dma);
 	platform_device_unregister(pdev);
 }
 
@@ -857,10 +857,16 @@ static void dmaext_submit_suite_exit(struct kunit_suite *suite)
 	platform_driver_unregister(&mock_driver);
 }
 
+static void mock_forget_provider(void *dma)
+{
+	dmaext_unregister_provider(dma);
+}
+
 /*
- * DMAEXT_CAP_ATOMIC_SUBMIT comes from the engine's driver (ioatdma, ptdma),
- * or the driver a software engine stands for; never for idxd or a driver
- * dma_ext does not know, and a registered provider's caps are its own.
+ * DMAEXT_CAP_ATOMIC_SUBMIT comes from the engine's driver (ptdma),
+ * or the driver a software engine stands for; never for idxd, ioatdma or
+ * a driver dma_ext does not know, and a registered provider's caps are its
+ * own.
  */
 static void dmaext_atomic_submit_by_driver(struct kunit *test)
 {
@@ -870,10 +876,10 @@ static void dmaext_atomic_submit_by_driver(struct kunit *test)
 		u32 caps;
 	} cases[] = {
 		{ NULL, 0, 0 },
-		{ "ioatdma", 0, DMAEXT_CAP_ATOMIC_SUBMIT },
 		{ "ptdma", 0, DMAEXT_CAP_ATOMIC_SUBMIT },
+		{ "ioatdma", 0, 0 },
 		{ "idxd", 0, 0 },
-		{ "ioatdma", MOCK_BATCH, 0 },
+		{ "ptdma", MOCK_BATCH, 0 },
 	};
 	unsigned int i;
 
@@ -883,6 +889,9 @@ static void dmaext_atomic_submit_by_driver(struct kunit *test)
 		struct dmaext_chan *chan;
 
 		m = mock_create_model(test, cases[i].mock, cases[i].model);
+		if (cases[i].mock & MOCK_BATCH)
+			KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mock_forget_provider,
+									&m->dma), 0);
 		spec.name = dma_chan_name(&m->chan);
 		chan = dmaext_request_chan(&spec);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(chan));
@@ -890,8 +899,6 @@ static void dmaext_atomic_submit_by_driver(struct kunit *test)
 				    "model %s, mock caps %#x", cases[i].model ?: "none",
 				    cases[i].mock);
 		dmaext_release_chan(chan);
-		if (cases[i].mock & MOCK_BATCH)
-			dmaext_unregister_provider(&m->dma);
 	}
 }
 

@@ -44,10 +44,11 @@
  * For such an engine ->queue_rq only prepares the request and queues it on
  * its channel; the channel's submit work, on the slow-path workqueue,
  * submits it and may sleep. That costs a work item hand-off per batch.
- * An engine whose prep never sleeps (DMAEXT_CAP_ATOMIC_SUBMIT: ioatdma,
- * ptdma, dma_soft) is submitted to from ->queue_rq itself, which runs with
- * preemption possibly off but interrupts on: ioatdma's spin_lock_bh is
- * fine there.
+ * An engine that dma_ext says may be submitted to with preemption off
+ * (DMAEXT_CAP_ATOMIC_SUBMIT: ptdma, dma_soft's soft and ptdma
+ * personalities) is submitted to from ->queue_rq itself, which runs inside
+ * an RCU read side with interrupts on. Every CPU may then submit to the
+ * same channel at once; dma_ext and the engine lock for that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -670,10 +671,10 @@ static bool pmem_dma_p2p_fits(struct pmem_dma_chan *dc, struct sg_table *sgt)
  * @hctx: the hardware queue, which picks the channel
  * @rq: the started request
  *
- * Never sleeps: the request is mapped and submitted right here when the
- * channel's engine never sleeps in its prep (DMAEXT_CAP_ATOMIC_SUBMIT:
- * ioatdma, ptdma, dma_soft), queued for the channel's submit work
- * otherwise (idxd). Submitting here saves a work item's wake-up per batch.
+ * Never sleeps: the request is mapped and submitted right here when
+ * dma_ext allows it (DMAEXT_CAP_ATOMIC_SUBMIT: ptdma, dma_soft), queued
+ * for the channel's submit work otherwise (idxd, ioatdma). Submitting here
+ * saves a work item's wake-up per batch.
  *
  * Return: true when the request went to DMA and will complete from the
  * DMA callback, or from the CPU if the engine refuses it (a fallback);

@@ -78,10 +78,11 @@ struct pmem_dma_stats {
  * unmapped its buffers; the channel is released only after it was
  * unpublished and @users dropped to zero.
  *
- * ->queue_rq never calls the engine: an engine's prep may sleep (idxd,
+ * ->queue_rq calls the engine only when dma_ext says submitting never
+ * sleeps (@atomic_submit). Otherwise an engine's prep may sleep (idxd,
  * when its work queue is full), and a ->queue_rq that sleeps holds up
  * blk-mq's timeout handling (it waits for running dispatches), the very
- * thing that must get a stuck engine's requests back. Requests are put on
+ * thing that must get a stuck engine's requests back: requests are put on
  * @submit_list and @submit_work hands them to dma_ext in process context.
  */
 struct pmem_dma_chan {
