@@ -79,7 +79,7 @@ dmesg -C
 soft_insmod max_xfer=2048
 echo 1 > /sys/block/pmem0/pmem_dma/dma_rescan
 [ "$(stat_of dma_channel)" != none ] || fail "rescan found no channel"
-dmesg | grep -q "maps segments of at most 2048 bytes" || fail "no message about the short segments"
+grep -q "maps segments of at most 2048 bytes" <(dmesg) || fail "no message about the short segments"
 d0=$(stat_of dma_ios) f0=$(stat_of dma_fallbacks)
 head -c 16M /dev/urandom > /tmp/short.bin
 dd if=/tmp/short.bin of=/dev/pmem0 bs=1M seek=512 oflag=direct status=none || fail "write with short-segment engine"
@@ -114,7 +114,7 @@ if [ "${VM_IOMMU:-0}" = 1 ]; then
 	note "32-bit engine behind the IOMMU: used, $(( d1 - d0 )) requests, data intact"
 else
 	[ "$(stat_of dma_channel)" = none ] || fail "a 32-bit engine was taken for a namespace at 0x$ns_start"
-	dmesg | grep -q "cannot address the namespace" || fail "no message about the 32-bit engine"
+	grep -q "cannot address the namespace" <(dmesg) || fail "no message about the 32-bit engine"
 	[ "$d1" -eq "$d0" ] || fail "$(( d1 - d0 )) requests went to a 32-bit engine"
 	note "32-bit engine, namespace at 0x$ns_start: not used, said so, data intact"
 fi
