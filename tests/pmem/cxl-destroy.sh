@@ -53,15 +53,16 @@ if [ "$rc" = 0 ]; then
 	# dd without if= reads its own fd 0: the descriptor opened before the
 	# destroy, not a new open of a disk that is gone; O_DIRECT, as the
 	# page cache may still hold what was read through it before (the
-	# partition table scan at offset 0)
+	# partition table scan at offset 0). The disk is gone: an error, or
+	# end of file (its capacity is 0 now), never data and never a hang
 	rrc=0
-	timeout -k 5 30 dd of=/dev/null bs=4k skip=1024 count=1 iflag=direct status=none \
+	timeout -k 5 30 dd of=/tmp/oldfd.bin bs=4k count=1 iflag=direct status=none \
 		<&3 2> /tmp/dd.err || rrc=$?
-	case $rrc in
-	0) fail "a read through the fd opened before the destroy succeeded" ;;
-	124|137) fail "a read through the fd opened before the destroy hung" ;;
-	esac
-	echo "old fd: dd status $rrc: $(cat /tmp/dd.err)"
+	case $rrc in 124|137) fail "a read through the fd opened before the destroy hung" ;; esac
+	got=$(stat -c %s /tmp/oldfd.bin)
+	[ "$rrc" != 0 ] || [ "$got" = 0 ] ||
+		fail "$got bytes read through the fd opened before the destroy"
+	echo "old fd: dd status $rrc, $got bytes: $(cat /tmp/dd.err)"
 	exec 3<&-
 
 	note "the region again, over the same device range"
