@@ -1011,12 +1011,19 @@ DEFINE_SHOW_ATTRIBUTE(dmaext_inflight);
 
 static int dmaext_caps_show(struct seq_file *m, void *unused)
 {
+	static const char * const names[] = { "durable_writes", "atomic_submit" };
 	struct dmaext_chan *c = m->private;
+	const char *sep = "";
+	unsigned int i;
 
-	seq_printf(m, "%s%s%s\n", c->caps & DMAEXT_CAP_DURABLE_WRITES ? "durable_writes" : "",
-		   (c->caps & DMAEXT_CAP_DURABLE_WRITES) &&
-		   (c->caps & DMAEXT_CAP_ATOMIC_SUBMIT) ? " " : "",
-		   c->caps & DMAEXT_CAP_ATOMIC_SUBMIT ? "atomic_submit" : "");
+	/* bit i of DMAEXT_CAP_* is names[i] */
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (c->caps & BIT(i)) {
+			seq_printf(m, "%s%s", sep, names[i]);
+			sep = " ";
+		}
+	}
+	seq_putc(m, '\n');
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dmaext_caps);
@@ -1089,16 +1096,23 @@ static const struct dmaext_provider_ops *dmaext_find_ops(struct dma_device *dma)
  */
 static const char * const dmaext_atomic_drivers[] = { "ptdma" };
 
-/* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
-static u32 dmaext_driver_caps(struct dma_device *dma)
+/* the driver dmaext_set_model() named for @dma, or NULL */
+static const char *dmaext_find_model(struct dma_device *dma)
 {
-	const char *driver = NULL;
 	struct dmaext_model *m;
 
 	lockdep_assert_held(&dmaext_mutex);
 	list_for_each_entry(m, &dmaext_models, node)
 		if (m->dma == dma)
-			driver = m->driver;
+			return m->driver;
+	return NULL;
+}
+
+/* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
+static u32 dmaext_driver_caps(struct dma_device *dma)
+{
+	const char *driver = dmaext_find_model(dma);
+
 	if (!driver && dma->dev->driver)
 		driver = dma->dev->driver->name;
 	if (driver && match_string(dmaext_atomic_drivers,
@@ -1396,7 +1410,7 @@ EXPORT_SYMBOL_GPL(dmaext_unregister_provider);
  */
 int dmaext_set_model(struct dma_device *dma, const char *driver)
 {
-	struct dmaext_model *m, *old;
+	struct dmaext_model *m;
 	int rc = 0;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
@@ -1405,10 +1419,9 @@ int dmaext_set_model(struct dma_device *dma, const char *driver)
 	m->dma = dma;
 	m->driver = driver;
 	mutex_lock(&dmaext_mutex);
-	list_for_each_entry(old, &dmaext_models, node)
-		if (old->dma == dma)
-			rc = -EEXIST;
-	if (!rc)
+	if (dmaext_find_model(dma))
+		rc = -EEXIST;
+	else
 		list_add_tail(&m->node, &dmaext_models);
 	mutex_unlock(&dmaext_mutex);
 	if (rc)

@@ -107,7 +107,7 @@ struct dmaext_req {
  * provider can declare it; a wrong declaration loses acknowledged writes
  * at power loss.
  */
-#define DMAEXT_CAP_DURABLE_WRITES	BIT(0)
+#define DMAEXT_CAP_DURABLE_WRITES	BIT(0)	/* debugfs caps: durable_writes */
 /*
  * DMAEXT_CAP_ATOMIC_SUBMIT: dmaext_submit() on the channel never sleeps,
  * because the engine's prep, submit and issue_pending never do. The caller
@@ -121,7 +121,7 @@ struct dmaext_req {
  * other requests' callbacks -- under its cleanup_lock, so a completion
  * that resubmits synchronously to the same channel would deadlock there.
  */
-#define DMAEXT_CAP_ATOMIC_SUBMIT	BIT(1)
+#define DMAEXT_CAP_ATOMIC_SUBMIT	BIT(1)	/* debugfs caps: atomic_submit */
 
 /**
  * struct dmaext_provider_ops - optional native operations of a provider

@@ -264,6 +264,7 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	};
 	struct pmem_dma_chan *dc;
 	bool translated;
+	u32 caps;
 
 	dc = kzalloc(sizeof(*dc), GFP_KERNEL);
 	if (!dc)
@@ -282,8 +283,9 @@ static struct pmem_dma_chan *pmem_dma_take_chan(struct pmem_dma_dev *pmem,
 	dc->dma_dev = dmaext_dma_device(dc->ext);
 	dc->max_seg = dma_get_max_seg_size(dc->dma_dev);
 	dc->seg_boundary = dma_get_seg_boundary(dc->dma_dev);
-	dc->durable = dmaext_chan_caps(dc->ext) & DMAEXT_CAP_DURABLE_WRITES;
-	dc->atomic_submit = dmaext_chan_caps(dc->ext) & DMAEXT_CAP_ATOMIC_SUBMIT;
+	caps = dmaext_chan_caps(dc->ext);
+	dc->durable = caps & DMAEXT_CAP_DURABLE_WRITES;
+	dc->atomic_submit = caps & DMAEXT_CAP_ATOMIC_SUBMIT;
 	dc->dma_mask = min_not_zero(dma_get_mask(dc->dma_dev),
 				    dc->dma_dev->bus_dma_limit);
 	/*

@@ -5,10 +5,10 @@
  * ->queue_rq never sleeps. Requests of at least dma_threshold bytes go to a
  * DMA engine when the device has one (dma.c): submitted right there when
  * the engine allows it (DMAEXT_CAP_ATOMIC_SUBMIT), through a per-channel
- * submit work otherwise, since an engine's prep may sleep. A request that needs process
- * context (a write that must first clear media poison, or a flush of a
- * region whose flush sleeps) is handed to the device's slow-path workqueue
- * and completed from there; everything else is copied and completed
+ * submit work otherwise, since an engine's prep may sleep. A request that
+ * needs process context (a write that must first clear media poison, or a
+ * flush of a region whose flush sleeps) is handed to the device's slow-path
+ * workqueue and completed from there; everything else is copied and completed
  * inline. A write that finds poison only part-way through is simply
  * redone from the start in process context: rewriting the same data is
  * harmless.
