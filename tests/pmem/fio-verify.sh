@@ -3,12 +3,14 @@
 # fio with crc32c verify over the engine/depth/size matrix in verify.fio:
 # 0 verify errors, and pmem_dma's counters account for the traffic: every
 # byte went through the CPU or the DMA path, and at the default threshold
-# both paths were used (the CPU alone on a raw namespace: VM_NS_MODE=raw).
+# both paths were used (the CPU alone on a raw namespace: VM_NS_MODE=raw);
+# the batched submissions of two jobs reached ->queue_rqs (batched_ios).
 . "$(dirname "$0")/lib.sh"
 
 expect_driver pmem_dma
 snap() { echo $(( $(stat_of cpu_ios) + $(stat_of dma_ios) )) $(( $(stat_of cpu_bytes) + $(stat_of dma_bytes) )) $(stat_of dma_ios) $(stat_of cpu_ios); }
 read -r ios0 bytes0 dma0 cpu0 < <(snap)
+batched0=$(stat_of batched_ios)
 out=/tmp/fio.json
 fio --eta=never --output-format=json --output="$out" "$(dirname "$0")/verify.fio" ||
 	{ cat "$out"; fail "fio reported an error"; }
@@ -25,7 +27,15 @@ else
 fi
 # 512 B..1 MiB requests at the default 64 KiB threshold: the CPU has its share
 [ $(( cpu1 - cpu0 )) -gt 0 ] || fail "no request was copied by the CPU"
-echo "dma_channel: $chan, dma_ios +$(( dma1 - dma0 )), fallbacks $(stat_of dma_fallbacks), errors $(stat_of dma_errors)"
+# blk-mq calls ->queue_rqs for a plug of one queue without a scheduler
+sched=$(cat /sys/block/pmem0/queue/scheduler)
+batched=$(( $(stat_of batched_ios) - batched0 ))
+if [ "${sched%%]*}" = "[none" ]; then
+	[ $batched -gt 0 ] || fail "scheduler $sched, batched submissions, but batched_ios +0"
+else
+	[ $batched = 0 ] || fail "scheduler $sched, yet batched_ios +$batched"
+fi
+echo "dma_channel: $chan, dma_ios +$(( dma1 - dma0 )), batched_ios +$batched, fallbacks $(stat_of dma_fallbacks), errors $(stat_of dma_errors)"
 [ "$(stat_of dma_errors)" = 0 ] || fail "DMA errors without fault injection"
 
 /usr/bin/python3 - "$out" $(( ios1 - ios0 )) $(( bytes1 - bytes0 )) <<'PY'

@@ -36,7 +36,7 @@ done
 echo 1 > $d/dma_rescan || fail "dma_rescan 1"
 # the disk is idle: a refused write leaves every value exactly as it was
 for f in dma_channel cpu_ios cpu_bytes dma_ios dma_bytes dma_submits dma_fallbacks \
-	 dma_errors dma_timeouts p2p_dma_ios p2p_cpu_ios dma_wb_bytes dma_wb_ns fua_ios flushes; do
+	 dma_errors dma_timeouts p2p_dma_ios p2p_cpu_ios dma_wb_bytes dma_wb_ns fua_ios flushes batched_ios; do
 	before=$(cat $d/$f)
 	if (echo 1 > "$d/$f") 2>/tmp/err; then fail "read-only $f accepted a write"; fi
 	grep -q "Permission denied" /tmp/err || fail "read-only $f: $(cat /tmp/err)"

@@ -438,16 +438,25 @@ static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
 }
 
 /*
- * A plug's worth of requests in one call (no scheduler, one queue): the
- * same per-request work without blk-mq's dispatch of each. Every request
- * is taken, none is left in @rqlist for ->queue_rq.
+ * The requests of a plug in one call, when the queue has no scheduler: in
+ * 6.12 that is every request, as submit_bio() plugs each bio. The same
+ * per-request work without blk-mq's direct issue of each (hctx and budget
+ * checks); every request is taken, none is left in @rqlist for ->queue_rq.
+ * All are of one queue. batched_ios counts those that came with others.
  */
 static void pmem_dma_queue_rqs(struct rq_list *rqlist)
 {
+	struct pmem_dma_dev *pmem = NULL;
+	unsigned int n = 0;
 	struct request *rq;
 
-	while ((rq = rq_list_pop(rqlist)))
+	while ((rq = rq_list_pop(rqlist))) {
+		pmem = rq->q->queuedata;
 		pmem_dma_issue(rq->mq_hctx, rq);
+		n++;
+	}
+	if (n > 1)
+		this_cpu_add(pmem->stats->batched_ios, n);
 }
 
 static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,

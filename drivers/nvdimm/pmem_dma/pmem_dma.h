@@ -68,6 +68,7 @@ struct pmem_dma_stats {
 	u64 dma_wb_ns;		/* CPU time of those writebacks */
 	u64 fua_ios;		/* FUA writes served */
 	u64 flushes;		/* region flushes: REQ_OP_FLUSH, after FUA */
+	u64 batched_ios;	/* requests ->queue_rqs got two or more at once */
 };
 
 /*
