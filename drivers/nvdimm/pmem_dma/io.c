@@ -439,10 +439,12 @@ static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 /*
  * The requests of a plug in one call, when the queue has no scheduler: in
- * 6.12 that is every request, as submit_bio() plugs each bio. The same
- * per-request work without blk-mq's direct issue of each (hctx and budget
- * checks); every request is taken, none is left in @rqlist for ->queue_rq.
- * All are of one queue. batched_ios counts those that came with others.
+ * 6.12 most requests, as submit_bio() plugs each bio (not flushes, nor a
+ * plug flushed because its task slept or spanning several queues, nor
+ * requeued ones: those come to ->queue_rq). The same per-request work
+ * without blk-mq's direct issue of each (hctx and budget checks); every
+ * request is taken, none is left in @rqlist. All are of one queue.
+ * batched_ios counts those that came with others.
  */
 static void pmem_dma_queue_rqs(struct rq_list *rqlist)
 {
