@@ -443,8 +443,10 @@ static blk_status_t pmem_dma_queue_rq(struct blk_mq_hw_ctx *hctx,
  * plug flushed because its task slept or spanning several queues, nor
  * requeued ones: those come to ->queue_rq). The same per-request work
  * without blk-mq's direct issue of each (hctx and budget checks); every
- * request is taken, none is left in @rqlist. All are of one queue.
- * batched_ios counts those that came with others.
+ * request is taken, none is left in @rqlist. All are of one queue, but
+ * not always of one hctx (the task may have moved CPU while it plugged):
+ * each request goes to its own rq->mq_hctx. batched_ios counts those that
+ * came with others.
  */
 static void pmem_dma_queue_rqs(struct rq_list *rqlist)
 {
