@@ -9,8 +9,9 @@
  *     returns holding its ring lock until tx_submit). dma_ext calls them
  *     with no lock of its own held; submitters are tracked with SRCU.
  *   - device_terminate_all/device_synchronize may be missing (ioatdma,
- *     idxd). Then an abort or a removal never completes a request by
- *     force: it waits for the engine's own callbacks, for at most
+ *     idxd), or may return while the hardware still copies (ptdma:
+ *     dmaext_no_stop_drivers). Then an abort or a removal never completes
+ *     a request by force: it waits for the engine's own callbacks, for at most
  *     quiesce_timeout_ms, and what is still out stays in flight
  *     ("quarantine": the channel refuses new work) until the engine
  *     finishes it or its device has lost its driver (BUS_NOTIFY_UNBOUND_
@@ -147,7 +148,7 @@ struct dmaext_chan {
 	const struct dmaext_provider_ops *ops;	/* NULL: per-segment prepare */
 	u32 max_len;
 	u32 align_mask;
-	bool can_terminate;		/* terminate_all and synchronize */
+	bool can_terminate;		/* terminate_all + synchronize stop it */
 	bool in_order;			/* no DMA_COMPLETION_NO_ORDER */
 	bool last_irq_only;		/* DMA_PREP_INTERRUPT on a request's last only */
 	bool told;			/* removed() was called, under dmaext_mutex */
@@ -311,25 +312,36 @@ size_t dmaext_req_size(unsigned int max_segs)
 }
 EXPORT_SYMBOL_GPL(dmaext_req_size);
 
-/**
- * dmaext_req_init() - initialise a request allocated with dmaext_req_size()
- * @req: the request
- * @max_segs: as passed to dmaext_req_size(), at most 65535
- */
-void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs)
-{
-	memset(req, 0, sizeof(*req));
-	INIT_LIST_HEAD(&req->node);
-	req->max_segs = min(max_segs, U16_MAX);
-}
-EXPORT_SYMBOL_GPL(dmaext_req_init);
-
 /* A new submission number: callbacks stamped with the old one are stray. */
 static void dmaext_next_gen(struct dmaext_req *req)
 {
 	if (!++req->gen)
 		req->gen = 1;
 }
+
+/**
+ * dmaext_req_init() - initialise a request allocated with dmaext_req_size()
+ * @req: the request: zeroed memory, or a request initialised before and
+ *	not in flight
+ * @max_segs: as passed to dmaext_req_size(), at most 65535
+ *
+ * Clears everything but the request's submission count, which moves on:
+ * a descriptor callback left over from an earlier submission of the same
+ * memory is still told apart and ignored. Once per allocation is enough
+ * (dmaext_submit() resets what a submission uses); calling it again
+ * between submissions is allowed.
+ */
+void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs)
+{
+	u16 gen = req->gen;
+
+	memset(req, 0, sizeof(*req));
+	INIT_LIST_HEAD(&req->node);
+	req->max_segs = min(max_segs, U16_MAX);
+	req->gen = gen;
+	dmaext_next_gen(req);
+}
+EXPORT_SYMBOL_GPL(dmaext_req_init);
 
 static void dmaext_set_status(struct dmaext_req *req, int status)
 {
@@ -401,23 +413,41 @@ static struct dmaext_req *dmaext_seg_req(struct dmaext_seg *seg)
 }
 
 /*
+ * A descriptor's callback parameter: its segment, with the low bits of
+ * the submission number in the pointer's alignment bits. The segment's own
+ * stamp is rewritten when the request is resubmitted with at least as many
+ * descriptors; the parameter the engine holds is not, so a callback left
+ * over from any of the last DMAEXT_GEN_TAG submissions is still told apart.
+ */
+#define DMAEXT_GEN_TAG	(__alignof__(struct dmaext_seg) - 1)
+
+static void *dmaext_seg_param(struct dmaext_seg *seg, u16 gen)
+{
+	BUILD_BUG_ON(DMAEXT_GEN_TAG < 3);
+	return (void *)((uintptr_t)seg | (gen & DMAEXT_GEN_TAG));
+}
+
+/*
  * A descriptor finished. Its callback parameter is the segment it was
- * prepared from, stamped with the request's submission number: a callback
- * for a submission that is no longer the request's current one (an engine
- * calling back after it was terminated) is ignored instead of completing
- * someone else's request. Once the request has been resubmitted with at
- * least as many descriptors, the stamp is rewritten and such a stray
- * callback can no longer be told apart: dma_ext's defence is that it never
- * force-completes a request unless the engine was terminated or lost its
+ * prepared from, tagged with the low bits of the submission number
+ * (dmaext_seg_param()), and the segment is stamped with the whole number:
+ * a callback for a submission that is no longer the request's current one
+ * (an engine calling back after it was terminated) is ignored instead of
+ * completing someone else's request. Only a callback that comes a
+ * multiple of DMAEXT_GEN_TAG + 1 submissions late, for a segment the
+ * current one uses, could pass: dma_ext's defence there is that it never
+ * force-completes a request unless the engine was stopped or lost its
  * driver.
  */
 static void dmaext_desc_done(void *param, const struct dmaengine_result *res)
 {
-	struct dmaext_seg *seg = param;
+	struct dmaext_seg *seg = (void *)((uintptr_t)param & ~(uintptr_t)DMAEXT_GEN_TAG);
+	u16 tag = (uintptr_t)param & DMAEXT_GEN_TAG;
 	struct dmaext_req *req = dmaext_seg_req(seg);
 	u16 gen = READ_ONCE(seg->gen);
 
-	if (unlikely(!gen || gen != READ_ONCE(req->gen))) {
+	if (unlikely(!gen || gen != READ_ONCE(req->gen) ||
+		     tag != (gen & DMAEXT_GEN_TAG))) {
 		pr_warn_ratelimited("a descriptor completed after its request did: ignored\n");
 		if (req->chan)
 			atomic64_inc(&req->chan->late_callbacks);
@@ -442,7 +472,7 @@ static bool dmaext_submit_tx(struct dmaext_chan *c, struct dmaext_req *req,
 	seg->idx = i;
 	seg->gen = req->gen;
 	tx->callback_result = dmaext_desc_done;
-	tx->callback_param = seg;
+	tx->callback_param = dmaext_seg_param(seg, req->gen);
 	atomic_inc(&req->pending);
 	cookie = dmaengine_submit(tx);
 	if (dma_submit_error(cookie)) {
@@ -1096,6 +1126,18 @@ static const struct dmaext_provider_ops *dmaext_find_ops(struct dma_device *dma)
  */
 static const char * const dmaext_atomic_drivers[] = { "ptdma" };
 
+/*
+ * Engine drivers whose terminate_all does not stop a copy already handed to
+ * the hardware (6.12): ptdma's pt_terminate_all() clears the interrupt
+ * status and frees every descriptor, the one the queue is running
+ * included, and pt_synchronize() waits for nothing of the hardware; the
+ * queue runs on (only pt_pause() stops it), and the stale command's
+ * completion later completes whatever descriptor was started next. dma_ext
+ * treats their channels as engines that cannot be terminated: waited for,
+ * quarantined, never force-completed while they may still write.
+ */
+static const char * const dmaext_no_stop_drivers[] = { "ptdma" };
+
 /* the driver dmaext_set_model() named for @dma, or NULL */
 static const char *dmaext_find_model(struct dma_device *dma)
 {
@@ -1108,17 +1150,43 @@ static const char *dmaext_find_model(struct dma_device *dma)
 	return NULL;
 }
 
-/* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
-static u32 dmaext_driver_caps(struct dma_device *dma)
+/* the driver @dma's channels behave like: its model, else its own */
+static const char *dmaext_driver_of(struct dma_device *dma)
 {
 	const char *driver = dmaext_find_model(dma);
 
 	if (!driver && dma->dev->driver)
 		driver = dma->dev->driver->name;
-	if (driver && match_string(dmaext_atomic_drivers,
-				   ARRAY_SIZE(dmaext_atomic_drivers), driver) >= 0)
+	return driver;
+}
+
+static bool dmaext_driver_in(const char *driver, const char * const *list,
+			     size_t n)
+{
+	return driver && match_string(list, n, driver) >= 0;
+}
+
+/* DMAEXT_CAP_* of a plain dmaengine channel on @dma, from its driver */
+static u32 dmaext_driver_caps(struct dma_device *dma)
+{
+	if (dmaext_driver_in(dmaext_driver_of(dma), dmaext_atomic_drivers,
+			     ARRAY_SIZE(dmaext_atomic_drivers)))
 		return DMAEXT_CAP_ATOMIC_SUBMIT;
 	return 0;
+}
+
+/*
+ * Whether terminate_all + synchronize on @dma stop the engine: the
+ * operations are there and the driver is not known to leave the hardware
+ * running. A registered provider's terminate stops its engine.
+ */
+static bool dmaext_terminate_stops(struct dma_device *dma, bool provider)
+{
+	if (!dma->device_terminate_all || !dma->device_synchronize)
+		return false;
+	return provider ||
+	       !dmaext_driver_in(dmaext_driver_of(dma), dmaext_no_stop_drivers,
+				 ARRAY_SIZE(dmaext_no_stop_drivers));
 }
 
 static void dmaext_free_chan(struct dmaext_chan *c)
@@ -1180,9 +1248,9 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 	c->dma_dev = get_device(dmaengine_get_dma_device(chan));
 	c->max_len = min_t(unsigned int, dma_get_max_seg_size(c->dma_dev), U32_MAX);
 	c->align_mask = (1U << dma->copy_align) - 1;
-	c->can_terminate = dma->device_terminate_all && dma->device_synchronize;
 	c->in_order = !dma_has_cap(DMA_COMPLETION_NO_ORDER, dma->cap_mask);
-	c->last_irq_only = c->in_order && !c->can_terminate;
+	/* see the top of file: ioatdma, not ptdma, which has terminate_all */
+	c->last_irq_only = c->in_order && !dma->device_terminate_all;
 	c->quiesce_ms = dmaext_quiesce_ms;
 	c->removed = spec->removed;
 	c->context = spec->context;
@@ -1206,6 +1274,7 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 	}
 	c->ops = dmaext_find_ops(dma);
 	c->caps = c->ops ? c->ops->caps : dmaext_driver_caps(dma);
+	c->can_terminate = dmaext_terminate_stops(dma, !!c->ops);
 	list_add_tail(&c->node, &dmaext_chans);
 	dmaext_debugfs_add(c);
 	mutex_unlock(&dmaext_mutex);
@@ -1230,6 +1299,13 @@ void dmaext_release_chan(struct dmaext_chan *c)
 	debugfs_remove_recursive(c->debugfs);
 	mutex_unlock(&dmaext_mutex);
 	WARN_ON(!list_empty(&c->inflight));
+	/*
+	 * A submitter whose request completed under it (its last descriptor
+	 * called back before dmaext_submit() dropped its hold) may still be
+	 * on its way out of the read side: the client's release can come
+	 * from that very completion.
+	 */
+	synchronize_srcu(&c->srcu);
 	dmaext_free_chan(c);
 }
 EXPORT_SYMBOL_GPL(dmaext_release_chan);
@@ -1314,6 +1390,7 @@ void dmaext_get_stats(struct dmaext_chan *c, struct dmaext_chan_stats *stats)
 	stats->interrupts = atomic64_read(&c->interrupts);
 	stats->no_result = atomic64_read(&c->no_result);
 	stats->quarantines = atomic64_read(&c->quarantines);
+	stats->late_callbacks = atomic64_read(&c->late_callbacks);
 }
 EXPORT_SYMBOL_GPL(dmaext_get_stats);
 

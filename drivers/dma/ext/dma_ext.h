@@ -17,7 +17,8 @@
  * dmaext_submit() for the context a caller must provide.
  *
  * dma_ext never completes a request while its engine may still write for
- * it: an engine that cannot be terminated (ioatdma, idxd) is waited for,
+ * it: an engine that cannot be terminated (ioatdma, idxd), or whose
+ * terminate leaves the hardware running (ptdma), is waited for,
  * and requests it does not finish stay in flight (the channel is
  * quarantined) until it does, or until its device has lost its driver.
  */
@@ -45,7 +46,7 @@ struct dmaext_seg {
 	/* private: which request and submission a descriptor callback is for */
 	u16 idx;
 	u16 gen;
-};
+} __aligned(8);	/* dma_ext keeps a submission tag in a pointer's low bits */
 
 /**
  * typedef dmaext_done_t - request completion callback
@@ -54,9 +55,12 @@ struct dmaext_seg {
  *	was aborted, -ENODEV when its engine went away
  *
  * Called exactly once per submitted request, from the engine's completion
- * context (which may be a hardirq thread, a tasklet or a worker), from an
- * abort or removal in process context, or from dmaext_submit() itself,
- * and never under a channel lock. Whatever the status, the engine is done
+ * context, from an abort or removal in process context, or from
+ * dmaext_submit() itself, and never under a channel lock. The engine's
+ * completion context may be hard interrupt context (ptdma calls back from
+ * its IRQ handler), a softirq (ioatdma's tasklet), an IRQ thread (idxd) or
+ * a worker (dma_soft); a callback with work that is long or sleeps hands
+ * it to process context. Whatever the status, the engine is done
  * with the request's buffers. The request may be reused or freed from
  * within the callback.
  */
@@ -151,6 +155,8 @@ struct dmaext_provider_ops {
  *	dmaengine; ptdma reports its failures this way too)
  * @quarantines: aborts or removals that found requests the engine could
  *	neither be stopped from nor finished in time
+ * @late_callbacks: descriptor callbacks for a submission that was already
+ *	over, ignored (an engine calling back after it was stopped)
  */
 struct dmaext_chan_stats {
 	u64 requests;
@@ -160,6 +166,7 @@ struct dmaext_chan_stats {
 	u64 interrupts;
 	u64 no_result;
 	u64 quarantines;
+	u64 late_callbacks;
 };
 
 /**

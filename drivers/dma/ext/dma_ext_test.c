@@ -357,11 +357,6 @@ static struct mock_dma *mock_create_model(struct kunit *test, unsigned int caps,
 	return m;
 }
 
-static struct mock_dma *mock_create(struct kunit *test, unsigned int caps)
-{
-	return mock_create_model(test, caps, NULL);
-}
-
 struct done_log {
 	int calls;
 	int status;
@@ -417,8 +412,21 @@ static void env_release_work(struct work_struct *work)
  * A request of @nsegs pieces of 4 KiB (non-contiguous on the destination
  * side so they do not merge) on a fresh mock channel.
  */
-static struct submit_env *env_create(struct kunit *test, unsigned int caps,
-				     unsigned int nsegs)
+/* the request copies @nsegs of the env's destination pieces */
+static void env_fill_req(struct submit_env *e, unsigned int nsegs)
+{
+	sg_dma_len(e->src) = nsegs * 4096;
+	e->req->src = e->src;
+	e->req->src_nents = 1;
+	e->req->dst = e->dst;
+	e->req->dst_nents = nsegs;
+	e->req->done = log_done;
+	e->req->context = &e->log;
+}
+
+/* ... on a mock engine dma_ext takes for @model's (NULL: none) */
+static struct submit_env *env_create_model(struct kunit *test, unsigned int caps,
+					   const char *model, unsigned int nsegs)
 {
 	struct submit_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct dmaext_chan_spec spec = { .node = NUMA_NO_NODE };
@@ -427,7 +435,7 @@ static struct submit_env *env_create(struct kunit *test, unsigned int caps,
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_ASSERT_LE(test, nsegs, ARRAY_SIZE(e->dst));
 	INIT_WORK(&e->release_work, env_release_work);
-	e->m = mock_create(test, caps);
+	e->m = mock_create_model(test, caps, model);
 	spec.name = dma_chan_name(&e->m->chan);
 	spec.removed = env_removed;
 	spec.context = e;
@@ -441,19 +449,19 @@ static struct submit_env *env_create(struct kunit *test, unsigned int caps,
 	dmaext_req_init(e->req, MAX_SEGS);
 	sg_init_table(e->src, 1);
 	sg_dma_address(e->src) = 0x100000;
-	sg_dma_len(e->src) = nsegs * 4096;
 	sg_init_table(e->dst, nsegs);
 	for (i = 0; i < nsegs; i++) {
 		sg_dma_address(&e->dst[i]) = 0x800000 + i * 0x10000;
 		sg_dma_len(&e->dst[i]) = 4096;
 	}
-	e->req->src = e->src;
-	e->req->src_nents = 1;
-	e->req->dst = e->dst;
-	e->req->dst_nents = nsegs;
-	e->req->done = log_done;
-	e->req->context = &e->log;
+	env_fill_req(e, nsegs);
 	return e;
+}
+
+static struct submit_env *env_create(struct kunit *test, unsigned int caps,
+				     unsigned int nsegs)
+{
+	return env_create_model(test, caps, NULL, nsegs);
 }
 
 static void dmaext_one_issue_per_request(struct kunit *test)
@@ -763,23 +771,103 @@ static void dmaext_dropped_descriptor_reaped(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->log.status, 0);
 }
 
+/* An engine breaking its terminate contract: descriptor @i calls back. */
+static void mock_stray(struct mock_dma *m, unsigned int i)
+{
+	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
+	struct mock_desc *d = m->descs[i];
+
+	d->tx.callback_result(d->tx.callback_param, &res);
+}
+
 /* A callback after a terminate completed the request is ignored. */
 static void dmaext_late_callback_ignored(struct kunit *test)
 {
 	struct submit_env *e = env_create(test, 0, 2);
-	struct dmaengine_result res = { .result = DMA_TRANS_NOERROR };
-	struct mock_desc *d;
+	struct dmaext_chan_stats st;
 
 	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
 	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
 	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
 	KUNIT_EXPECT_EQ(test, e->log.status, -ECANCELED);
-	/* an engine breaking its terminate contract */
-	d = e->m->descs[0];
-	d->tx.callback_result(d->tx.callback_param, &res);
-	d = e->m->descs[1];
-	d->tx.callback_result(d->tx.callback_param, &res);
+	mock_stray(e->m, 0);
+	mock_stray(e->m, 1);
 	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.late_callbacks, 2);
+}
+
+/*
+ * ... also once the request is submitted again, re-initialised first as a
+ * client may do (pmem_dma once did, per submission), with as many or
+ * fewer descriptors: the strays of the terminated submission must not
+ * count down the new one, which would complete while the engine copies.
+ */
+static void dmaext_late_callback_after_resubmit(struct kunit *test)
+{
+	static const unsigned int again[] = { 2, 1 };
+	struct submit_env *e = env_create(test, 0, 2);
+	struct dmaext_chan_stats st;
+	unsigned int k, first;
+
+	for (k = 0; k < ARRAY_SIZE(again); k++) {
+		first = e->m->nr_descs;
+		e->log.calls = 0;
+		env_fill_req(e, 2);
+		KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+		KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), 0);
+		KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+
+		dmaext_req_init(e->req, MAX_SEGS);
+		env_fill_req(e, again[k]);
+		KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+		KUNIT_ASSERT_EQ(test, e->m->nr_descs, first + 2 + again[k]);
+		mock_stray(e->m, first);
+		mock_stray(e->m, first + 1);
+		KUNIT_EXPECT_EQ_MSG(test, e->log.calls, 1,
+				    "resubmitted with %u: completed by strays", again[k]);
+		mock_finish(test, e->m, first + 2, DMA_TRANS_NOERROR);
+		if (again[k] == 2) {
+			KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+			mock_finish(test, e->m, first + 3, DMA_TRANS_NOERROR);
+		}
+		KUNIT_EXPECT_EQ(test, e->log.calls, 2);
+		KUNIT_EXPECT_EQ(test, e->log.status, 0);
+	}
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.late_callbacks, 4);
+}
+
+/*
+ * ptdma has terminate_all and synchronize, but its terminate leaves the
+ * running command going: dma_ext must not trust it. An abort waits for
+ * the engine and quarantines, as for an engine without terminate, and the
+ * request completes only when the engine calls back.
+ */
+static void dmaext_ptdma_terminate_not_trusted(struct kunit *test)
+{
+	struct submit_env *e = env_create_model(test, 0, "ptdma", 2);
+
+	dmaext_set_quiesce_timeout(e->chan, 50);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, dmaext_abort(e->chan), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, e->m->terminated, 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 0);
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	mock_finish(test, e->m, 1, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, e->log.status, 0);
+
+	/* a removal does not terminate it either: -ENODEV once it is unbound */
+	e->keep_on_removed = true;
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	device_release_driver(&e->m->pdev->dev);
+	KUNIT_EXPECT_TRUE(test, e->removed);
+	KUNIT_EXPECT_EQ(test, e->m->terminated, 0);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 2);
+	KUNIT_EXPECT_EQ(test, e->log.status, -ENODEV);
+	dmaext_release_chan(e->chan);
+	e->chan = NULL;
 }
 
 /* No result is success to dmaengine; dma_ext counts such completions. */
@@ -830,7 +918,7 @@ static void dmaext_removal_by_driver_core(struct kunit *test)
 	e->chan = NULL;
 }
 
-/* Same with an engine that can be terminated (ptdma): -ENODEV at once. */
+/* Same with an engine that can be terminated (dma_soft's): -ENODEV at once. */
 static void dmaext_removal_terminates(struct kunit *test)
 {
 	struct submit_env *e = env_create(test, 0, 2);
@@ -919,6 +1007,8 @@ static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_quarantine_refuses),
 	KUNIT_CASE(dmaext_dropped_descriptor_reaped),
 	KUNIT_CASE(dmaext_late_callback_ignored),
+	KUNIT_CASE(dmaext_late_callback_after_resubmit),
+	KUNIT_CASE(dmaext_ptdma_terminate_not_trusted),
 	KUNIT_CASE(dmaext_no_result_counted),
 	KUNIT_CASE(dmaext_removal_by_driver_core),
 	KUNIT_CASE(dmaext_removal_terminates),

@@ -56,6 +56,7 @@ struct soft_fault {
 	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
 	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
 	atomic64_t reordered;	/* taken ahead of an older issued descriptor */
+	atomic64_t early_completions;	/* ptdma: called back before being copied */
 	atomic64_t busy_ns;	/* time spent copying: what hardware would do */
 	atomic64_t flushed_bytes;	/* copied around the caches (durable) */
 	/* emulated media error: a source read overlapping it fails */
@@ -101,6 +102,12 @@ struct soft_desc {
 	enum dmaengine_tx_result result; /* set by the worker before it is on done */
 	unsigned int slots;		/* pool slots it holds; written under soft_chan.lock */
 	bool irq;			/* ptdma: it ran with the queue's interrupt on */
+	/*
+	 * ptdma: its completion completes the next descriptor instead of
+	 * itself (a terminate freed it while it ran, or it was completed
+	 * early); under soft_chan.lock
+	 */
+	bool shifted;
 	unsigned int nr_segs;
 	struct dmaext_seg segs[];
 };
@@ -183,6 +190,7 @@ extern unsigned int soft_max_batch;
 void soft_chan_init(struct soft_dev *sd, struct soft_chan *sc);
 void soft_dev_set_ops(struct dma_device *dma);
 void soft_chan_kill(struct soft_chan *sc);
+unsigned int soft_chan_held(struct soft_chan *sc);
 void soft_chan_drop_all(struct soft_chan *sc, bool wait);
 void soft_chan_kick(struct soft_chan *sc);
 struct dma_async_tx_descriptor *soft_prep_batch(struct dma_chan *chan,
@@ -196,12 +204,15 @@ unsigned int soft_free_list(struct soft_chan *sc, struct list_head *list);
 dma_cookie_t soft_cookie_assign(struct soft_chan *sc, struct dma_async_tx_descriptor *tx);
 enum dma_status soft_cookie_status(struct dma_chan *chan, dma_cookie_t cookie,
 				   struct dma_tx_state *state);
+void soft_complete_cookie(struct soft_chan *sc, struct soft_desc *desc);
+void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res);
 void soft_deliver(struct soft_chan *sc, struct soft_desc *desc,
 		  const struct dmaengine_result *res);
 void soft_done(struct soft_chan *sc, struct soft_desc *desc,
 	       enum dmaengine_tx_result res);
 int soft_terminate_all(struct dma_chan *chan);
 void soft_synchronize(struct dma_chan *chan);
+void soft_free_unacked(struct soft_chan *sc);
 void soft_free_chan_resources(struct dma_chan *chan);
 
 /* soft_pers.c */

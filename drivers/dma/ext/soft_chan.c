@@ -310,7 +310,7 @@ void soft_chan_drop_all(struct soft_chan *sc, bool wait)
 }
 
 /**
- * soft_terminate_all() - device_terminate_all of soft and ptdma
+ * soft_terminate_all() - device_terminate_all of soft: stops the engine
  * @chan: the channel
  *
  * Return: 0.
@@ -322,7 +322,7 @@ int soft_terminate_all(struct dma_chan *chan)
 }
 
 /**
- * soft_synchronize() - device_synchronize of soft and ptdma
+ * soft_synchronize() - device_synchronize of soft
  * @chan: the channel
  *
  * Waits for the worker, and so for any callback it is running.
@@ -338,7 +338,22 @@ static int soft_alloc_chan_resources(struct dma_chan *chan)
 }
 
 /**
- * soft_free_chan_resources() - device_free_chan_resources of soft and ptdma
+ * soft_free_unacked() - free the descriptors the client never acked
+ * @sc: the channel
+ */
+void soft_free_unacked(struct soft_chan *sc)
+{
+	unsigned long flags;
+	LIST_HEAD(unacked);
+
+	spin_lock_irqsave(&sc->lock, flags);
+	list_splice_tail_init(&sc->unacked, &unacked);
+	spin_unlock_irqrestore(&sc->lock, flags);
+	soft_free_list(sc, &unacked);
+}
+
+/**
+ * soft_free_chan_resources() - device_free_chan_resources of soft
  * @chan: the channel
  *
  * Terminates, waits for the worker and frees the descriptors the client
@@ -346,16 +361,9 @@ static int soft_alloc_chan_resources(struct dma_chan *chan)
  */
 void soft_free_chan_resources(struct dma_chan *chan)
 {
-	struct soft_chan *sc = to_soft_chan(chan);
-	unsigned long flags;
-	LIST_HEAD(unacked);
-
 	soft_terminate_all(chan);
 	soft_synchronize(chan);
-	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->unacked, &unacked);
-	spin_unlock_irqrestore(&sc->lock, flags);
-	soft_free_list(sc, &unacked);
+	soft_free_unacked(to_soft_chan(chan));
 }
 
 static struct soft_desc *soft_next(struct soft_chan *sc)
@@ -375,11 +383,15 @@ static struct soft_desc *soft_next(struct soft_chan *sc)
 	return list_first_entry(&sc->issued, struct soft_desc, node);
 }
 
-/*
- * Tell the client, the way its descriptor asked to be told. A NULL result
- * reaches callback_result as success, as dmaengine's callback helper does.
+/**
+ * soft_callback() - tell the client, the way its descriptor asked to be told
+ * @desc: the descriptor
+ * @res: the result, or NULL: it reaches callback_result as success, as
+ *	dmaengine's callback helper does
+ *
+ * Called without the channel lock.
  */
-static void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res)
+void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res)
 {
 	static const struct dmaengine_result noerror = { .result = DMA_TRANS_NOERROR };
 	struct dma_async_tx_descriptor *tx = &desc->tx;
@@ -388,6 +400,20 @@ static void soft_callback(struct soft_desc *desc, const struct dmaengine_result 
 		tx->callback_result(tx->callback_param, res ?: &noerror);
 	else if (tx->callback)
 		tx->callback(tx->callback_param);
+}
+
+/**
+ * soft_complete_cookie() - the channel's completed cookie is @desc's
+ * @sc: its channel
+ * @desc: the descriptor
+ */
+void soft_complete_cookie(struct soft_chan *sc, struct soft_desc *desc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->lock, flags);
+	sc->chan.completed_cookie = desc->tx.cookie;
+	spin_unlock_irqrestore(&sc->lock, flags);
 }
 
 /**
@@ -406,9 +432,7 @@ void soft_deliver(struct soft_chan *sc, struct soft_desc *desc,
 	struct soft_fault *f = &sc->sd->fault;
 	unsigned long flags;
 
-	spin_lock_irqsave(&sc->lock, flags);
-	sc->chan.completed_cookie = desc->tx.cookie;
-	spin_unlock_irqrestore(&sc->lock, flags);
+	soft_complete_cookie(sc, desc);
 
 	if (res && res->result == DMA_TRANS_ABORTED)
 		atomic64_inc(&f->aborted);
@@ -520,6 +544,25 @@ static void soft_chan_work(struct work_struct *work)
 		sc->sd->pers->done(sc, desc, res);
 		cond_resched();
 	}
+}
+
+/**
+ * soft_chan_held() - descriptors the channel's engine holds
+ * @sc: the channel
+ *
+ * Return: those on its submitted, issued and done lists and the one being
+ * copied; not those completed and waiting for the client's ack.
+ */
+unsigned int soft_chan_held(struct soft_chan *sc)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&sc->lock, flags);
+	n = list_count_nodes(&sc->submitted) + list_count_nodes(&sc->issued) +
+	    list_count_nodes(&sc->done) + !!sc->active;
+	spin_unlock_irqrestore(&sc->lock, flags);
+	return n;
 }
 
 /**

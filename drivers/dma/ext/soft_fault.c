@@ -6,7 +6,8 @@
  *   fail_every     N: every Nth descriptor fails (DMA_TRANS_WRITE_FAILED;
  *                  ptdma reports it as success, ioat aborts what follows)
  *   stall_every    N: every Nth descriptor holds its channel until it is
- *                  terminated (soft, ptdma), the wq is disabled (idxd, it
+ *                  terminated (soft; ptdma's terminate does not end it),
+ *                  the wq is disabled (idxd, it
  *                  is then dropped), the channel is reset (ioat, after
  *                  two 200 ms periods without progress) or "unstall" is
  *                  written, to exercise client timeouts
@@ -41,6 +42,10 @@
  *                  (bench/ subtracts it from a DMA request's CPU cost)
  *   flushed_bytes  bytes copied around the CPU caches and fenced, for
  *                  the durable_writes capability
+ *   early_completions  ptdma: descriptors called back before being copied
+ *                  (after a terminate left the running one going)
+ *   held           descriptors the engine holds now, on any of its lists
+ *                  or being copied: 0 once it does nothing more
  *
  * 0 turns a knob off; all are off by default. fail_every and stall_every
  * take 0..SOFT_MAX_EVERY, delay_us 0..SOFT_MAX_DELAY_US, out_of_order 0 or
@@ -215,6 +220,18 @@ static int soft_personality_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(soft_personality);
 
+static int soft_held_show(struct seq_file *m, void *unused)
+{
+	struct soft_dev *sd = m->private;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sd->nr_chans; i++)
+		n += soft_chan_held(&sd->chans[i]);
+	seq_printf(m, "%u\n", n);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(soft_held);
+
 /* Release every stalled descriptor of the device: they run late. */
 static ssize_t soft_unstall_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
@@ -294,11 +311,13 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
 	soft_counter_create("aborted", dir, &f->aborted);
 	soft_counter_create("reordered", dir, &f->reordered);
+	soft_counter_create("early_completions", dir, &f->early_completions);
 	soft_counter_create("busy_ns", dir, &f->busy_ns);
 	soft_counter_create("flushed_bytes", dir, &f->flushed_bytes);
 	soft_counter_create("poison_reads", dir, &f->poison_reads);
 	debugfs_create_file("poison", 0644, dir, f, &soft_poison_fops);
 	debugfs_create_file("personality", 0444, dir, sd, &soft_personality_fops);
+	debugfs_create_file("held", 0444, dir, sd, &soft_held_fops);
 	debugfs_create_file("unstall", 0200, dir, sd, &soft_unstall_fops);
 	if (sd->pers->has_wq)
 		debugfs_create_file("wq_disable", 0200, dir, sd, &soft_wq_disable_fops);

@@ -12,7 +12,9 @@
  *                                           off, under cleanup_lock
  *   idxd  newest  always                    worker                   wq by wq
  *   ptdma FIFO    none, failure included    worker with IRQs off,    unregistered
- *                                           or a tx_status caller    before stopping
+ *                                           or a tx_status caller    before stopping;
+ *                                                                    terminate stops
+ *                                                                    nothing
  *   (* newest first with the out_of_order knob)
  *
  * ioat (drivers/dma/ioat/): a ring of descs slots per channel; a memcpy
@@ -39,7 +41,12 @@
  * ptdma (drivers/dma/ptdma/): one descriptor at a time; the queue's
  *   interrupt enable is that of the latest prep when a descriptor starts.
  *   Without it a finished descriptor holds the queue until a tx_status
- *   poll processes it. Failures are reported as success.
+ *   poll processes it. Failures are reported as success. terminate_all
+ *   frees every descriptor but does not stop the one running, and
+ *   synchronize waits for nothing: that copy goes on into memory the
+ *   client may have handed back, and its completion completes the
+ *   descriptor started next before it is copied, and so on down the
+ *   queue (the command slot pt->tdata.cmd).
  *
  * Lock order: cleanup_lock -> prep_lock -> soft_chan.lock.
  */
@@ -401,7 +408,6 @@ static void soft_ioat_free_chan_resources(struct dma_chan *chan)
 	struct soft_chan *sc = to_soft_chan(chan);
 	unsigned long flags;
 	unsigned int n;
-	LIST_HEAD(unacked);
 
 	timer_delete_sync(&sc->timer);
 	soft_ioat_cleanup(sc);
@@ -415,11 +421,7 @@ static void soft_ioat_free_chan_resources(struct dma_chan *chan)
 	/* the next tx_submit starts the timer afresh */
 	clear_bit(SOFT_IOAT_ACTIVE, &sc->ioat_state);
 	clear_bit(SOFT_IOAT_ACK, &sc->ioat_state);
-
-	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->unacked, &unacked);
-	spin_unlock_irqrestore(&sc->lock, flags);
-	soft_free_list(sc, &unacked);
+	soft_free_unacked(sc);
 }
 
 static void soft_ioat_chan_init(struct soft_chan *sc)
@@ -595,14 +597,7 @@ static void soft_idxd_done(struct soft_chan *sc, struct soft_desc *desc,
 /* idxd_dma_free_chan_resources: only a wq reference goes; nothing stops */
 static void soft_idxd_free_chan_resources(struct dma_chan *chan)
 {
-	struct soft_chan *sc = to_soft_chan(chan);
-	unsigned long flags;
-	LIST_HEAD(unacked);
-
-	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->unacked, &unacked);
-	spin_unlock_irqrestore(&sc->lock, flags);
-	soft_free_list(sc, &unacked);
+	soft_free_unacked(to_soft_chan(chan));
 }
 
 /**
@@ -712,17 +707,40 @@ soft_ptdma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
  */
 static void soft_ptdma_process(struct soft_chan *sc)
 {
-	struct soft_desc *desc;
+	struct soft_desc *desc, *next = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&sc->lock, flags);
 	desc = list_first_entry_or_null(&sc->done, struct soft_desc, node);
 	if (desc)
 		list_del_init(&desc->node);
+	/*
+	 * pt_do_cmd_complete: a completion calls back pt->tdata.cmd, the
+	 * command started last. After a terminate freed the running one,
+	 * that is the one started behind it, still to be copied: it is
+	 * completed early, and its own completion does the same to the next.
+	 */
+	if (desc && desc->shifted) {
+		next = list_first_entry_or_null(&sc->issued, struct soft_desc, node);
+		if (next && !next->shifted)
+			next->shifted = true;
+		else
+			next = NULL;
+	}
 	spin_unlock_irqrestore(&sc->lock, flags);
 	if (!desc)
 		return;
-	soft_deliver(sc, desc, NULL);
+	if (!desc->shifted) {
+		soft_deliver(sc, desc, NULL);
+	} else {
+		/* freed by the terminate, or already called back early */
+		soft_desc_drop(sc, desc);
+		if (next) {
+			atomic64_inc(&sc->sd->fault.early_completions);
+			soft_complete_cookie(sc, next);
+			soft_callback(next, NULL);
+		}
+	}
 	soft_chan_kick(sc);
 }
 
@@ -754,6 +772,46 @@ static enum dma_status soft_ptdma_tx_status(struct dma_chan *chan,
 	return soft_cookie_status(chan, cookie, state);
 }
 
+/*
+ * pt_terminate_all: clears the queue's interrupt status and frees every
+ * descriptor, the one the queue is running included. Nothing stops the
+ * queue: that command is copied to the end, and its completion completes
+ * whatever was started after it (soft_ptdma_process()). A stalled one
+ * stays stalled.
+ */
+static int soft_ptdma_terminate_all(struct dma_chan *chan)
+{
+	struct soft_chan *sc = to_soft_chan(chan);
+	unsigned long flags;
+	LIST_HEAD(dropped);
+
+	spin_lock_irqsave(&sc->lock, flags);
+	list_splice_tail_init(&sc->submitted, &dropped);
+	list_splice_tail_init(&sc->issued, &dropped);
+	list_splice_tail_init(&sc->done, &dropped);
+	if (sc->active)
+		sc->active->shifted = true;
+	spin_unlock_irqrestore(&sc->lock, flags);
+	soft_free_list(sc, &dropped);
+	return 0;
+}
+
+/*
+ * pt_synchronize is vchan_synchronize(): it waits for the virt-dma
+ * tasklet, which ptdma does not complete from, and for nothing of the
+ * hardware queue.
+ */
+static void soft_ptdma_synchronize(struct dma_chan *chan)
+{
+}
+
+/* pt_free_chan_resources: vchan_free_chan_resources(), the queue runs on */
+static void soft_ptdma_free_chan_resources(struct dma_chan *chan)
+{
+	soft_ptdma_terminate_all(chan);
+	soft_free_unacked(to_soft_chan(chan));
+}
+
 static void soft_ptdma_set_ops(struct dma_device *dma)
 {
 	soft_dev_set_ops(dma);
@@ -761,6 +819,9 @@ static void soft_ptdma_set_ops(struct dma_device *dma)
 	dma->residue_granularity = DMA_RESIDUE_GRANULARITY_DESCRIPTOR;
 	dma->device_prep_dma_memcpy = soft_ptdma_prep_memcpy;
 	dma->device_tx_status = soft_ptdma_tx_status;
+	dma->device_terminate_all = soft_ptdma_terminate_all;
+	dma->device_synchronize = soft_ptdma_synchronize;
+	dma->device_free_chan_resources = soft_ptdma_free_chan_resources;
 }
 
 /* pt_core_destroy: pt_dmaengine_unregister first, the queue stopped after */

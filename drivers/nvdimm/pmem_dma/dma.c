@@ -354,6 +354,19 @@ int pmem_dma_attach_chans(struct pmem_dma_dev *pmem)
 }
 
 /**
+ * pmem_dma_init_cmd() - set up the DMA side of a request's PDU, once
+ * @cmd: the PDU, zeroed by blk-mq
+ *
+ * dma_ext's request is initialised once for the life of the tag, never
+ * per submission, so that a descriptor callback left over from the
+ * tag's previous submission is still told apart by dma_ext.
+ */
+void pmem_dma_init_cmd(struct pmem_dma_cmd *cmd)
+{
+	dmaext_req_init(&cmd->ereq, PMEM_DMA_MAX_DMA_SEGS);
+}
+
+/**
  * pmem_dma_dma_init() - set up the DMA side of a device at probe
  * @pmem: the device
  *
@@ -482,14 +495,45 @@ size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len)
 	return n;
 }
 
+/**
+ * pmem_dma_dma_write_end() - complete a write its engine has copied
+ * @pmem: the device
+ * @rq: the write, no longer with the engine
+ *
+ * Writes back what the engine may have left in the CPU caches, flushes
+ * for FUA and completes @rq. Never from hard interrupt context: a write
+ * back of up to 1 MiB does not belong in an IRQ handler.
+ */
+void pmem_dma_dma_write_end(struct pmem_dma_dev *pmem, struct request *rq)
+{
+	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	cmd->status = BLK_STS_OK;
+	pmem_dma_finish_write(pmem, rq, cmd->durable);
+	if (rq->cmd_flags & REQ_FUA) {
+		cmd->status = pmem_dma_flush(pmem);
+		if (!cmd->status)
+			this_cpu_add(pmem->stats->fua_ios, 1);
+	}
+	blk_mq_complete_request(rq);
+}
+
+/*
+ * The end of a DMA request, in the engine's completion context: hard IRQ
+ * for ptdma, whose handler calls back with interrupts off. What may take
+ * long -- the CPU's redo of a failed request, a write's write-back and
+ * flush -- goes to the slow-path workqueue, with cmd->dma cleared first:
+ * no engine holds the request any more, and a timeout meanwhile must not
+ * abort the channels for it.
+ */
 static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 {
 	struct request *rq = req->context;
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 	struct pmem_dma_chan *dc = cmd->dc;
-	bool durable = dc->durable;
 
+	cmd->durable = dc->durable;
 	pmem_dma_unmap(dc, rq);
 	/* the timeout handler reads it: the engine is done with this request */
 	WRITE_ONCE(cmd->dc, NULL);
@@ -500,19 +544,24 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 		this_cpu_add(pmem->stats->dma_errors, 1);
 		this_cpu_add(pmem->stats->dma_fallbacks, 1);
 		cmd->retry = true;
+		WRITE_ONCE(cmd->dma, false);
 		queue_work(pmem->slow_wq, &cmd->work);
 		return;
 	}
-	cmd->status = BLK_STS_OK;
-	if (op_is_write(req_op(rq))) {
-		pmem_dma_finish_write(pmem, rq, durable);
-		if (rq->cmd_flags & REQ_FUA) {
-			cmd->status = pmem_dma_flush(pmem);
-			if (!cmd->status)
-				this_cpu_add(pmem->stats->fua_ios, 1);
-		}
+	if (!op_is_write(req_op(rq))) {
+		cmd->status = BLK_STS_OK;
+		blk_mq_complete_request(rq);
+		return;
 	}
-	blk_mq_complete_request(rq);
+	if (irqs_disabled() &&
+	    (pmem_dma_wb_needed(pmem, cmd->durable) || (rq->cmd_flags & REQ_FUA))) {
+		this_cpu_add(pmem->stats->dma_wb_deferred, 1);
+		cmd->write_end = true;
+		WRITE_ONCE(cmd->dma, false);
+		queue_work(pmem->slow_wq, &cmd->work);
+		return;
+	}
+	pmem_dma_dma_write_end(pmem, rq);
 }
 
 /**
@@ -739,7 +788,7 @@ bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 		goto fallback;
 	}
 
-	dmaext_req_init(req, PMEM_DMA_MAX_DMA_SEGS);
+	/* initialised once, in pmem_dma_init_cmd(): its submission count lives on */
 	req->src = write ? cmd->sgt.sgl : cmd->pmem_sgt.sgl;
 	req->src_nents = write ? cmd->sgt.nents : cmd->pmem_sgt.nents;
 	req->dst = write ? cmd->pmem_sgt.sgl : cmd->sgt.sgl;

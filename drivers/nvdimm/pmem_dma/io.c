@@ -211,6 +211,26 @@ blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
 }
 
 /**
+ * pmem_dma_wb_needed() - whether a DMA write must be written back
+ * @pmem: the device
+ * @durable: the engine's provider declared its writes durable
+ *
+ * Return: true when the CPU caches may hold what the engine wrote (DDIO)
+ * and dma_write_durability does not say otherwise.
+ */
+bool pmem_dma_wb_needed(struct pmem_dma_dev *pmem, bool durable)
+{
+	switch (READ_ONCE(pmem->dma_durability)) {
+	case PMEM_DMA_DURABLE_WRITEBACK:
+		return true;
+	case PMEM_DMA_DURABLE_ENGINE:
+		return false;
+	default:
+		return !durable && READ_ONCE(pmem->dma_wb_cache);
+	}
+}
+
+/**
  * pmem_dma_finish_write() - make a DMA write of @rq persistent
  * @pmem: the device
  * @rq: the write, copied by an engine
@@ -222,21 +242,11 @@ blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem)
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
 			   bool durable)
 {
-	bool wb;
 	u64 t0;
 
-	switch (READ_ONCE(pmem->dma_durability)) {
-	case PMEM_DMA_DURABLE_WRITEBACK:
-		wb = true;
-		break;
-	case PMEM_DMA_DURABLE_ENGINE:
-		wb = false;
-		break;
-	default:
-		wb = !durable && READ_ONCE(pmem->dma_wb_cache);
-		break;
-	}
-	if (wb) {
+	if (pmem_dma_wb_needed(pmem, durable)) {
+		/* up to 1 MiB of cache lines: never in an IRQ handler */
+		lockdep_assert_irqs_enabled();
 		t0 = ktime_get_ns();
 		arch_wb_cache_pmem(pmem->virt_addr +
 				   pmem_dma_sector_to_offset(pmem, blk_rq_pos(rq)),
@@ -377,6 +387,11 @@ static void pmem_dma_slow_work(struct work_struct *work)
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 
+	/* a DMA write its engine finished in hard IRQ context */
+	if (cmd->write_end) {
+		pmem_dma_dma_write_end(pmem, rq);
+		return;
+	}
 	/* a DMA request redone here was counted as a DMA request */
 	pmem_dma_end_cpu(pmem, rq, pmem_dma_do_request(pmem, rq, true), !cmd->retry);
 }
@@ -424,6 +439,7 @@ static void pmem_dma_issue(struct blk_mq_hw_ctx *hctx, struct request *rq)
 
 	cmd->dma = false;
 	cmd->retry = false;
+	cmd->write_end = false;
 	cmd->p2p = pmem_dma_rq_has_p2p(rq);
 	blk_mq_start_request(rq);
 	if (!pmem_dma_try_dma(pmem, hctx, rq))
@@ -469,6 +485,7 @@ static int pmem_dma_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	INIT_WORK(&cmd->work, pmem_dma_slow_work);
+	pmem_dma_init_cmd(cmd);
 	return 0;
 }
 

@@ -69,6 +69,9 @@ struct pmem_dma_stats {
 	u64 fua_ios;		/* FUA writes served */
 	u64 flushes;		/* region flushes: REQ_OP_FLUSH, after FUA */
 	u64 batched_ios;	/* requests ->queue_rqs got two or more at once */
+	u64 dma_wb_deferred;	/* DMA writes ended from process context: the
+				 * engine called back in hard IRQ context
+				 */
 };
 
 /*
@@ -178,13 +181,17 @@ struct pmem_dma_dev {
 
 /**
  * struct pmem_dma_cmd - per-request state, lives in the blk-mq PDU
- * @work: runs the request in process context when it may sleep
- *	(poison clearing, flushes of an asynchronous region, and the CPU
- *	retry of a DMA request that failed)
+ * @work: runs the request in process context when it may sleep or take
+ *	long (poison clearing, flushes of an asynchronous region, the CPU
+ *	retry of a DMA request that failed, the end of a DMA write that
+ *	completed in hard IRQ context)
  * @submit_node: on its channel's submit_list until submit_work takes it
  * @dc: the channel a DMA request is on, until its completion
- * @dma: the request went to DMA (for the timeout handler)
+ * @dma: an engine holds the request (for the timeout handler)
  * @retry: a failed DMA request being redone by the CPU
+ * @write_end: a DMA write finished in hard IRQ context, written back and
+ *	completed by @work
+ * @durable: the engine's writes are durable (its channel's), for @work
  * @p2p: some of the request's pages are PCI peer-to-peer memory
  * @status: result handed from the DMA completion to ->complete
  * @pmem_sgt: @pmem_sg as a table, mapped for the engine per request
@@ -199,6 +206,8 @@ struct pmem_dma_cmd {
 	struct pmem_dma_chan *dc;
 	bool dma;
 	bool retry;
+	bool write_end;
+	bool durable;
 	bool p2p;
 	blk_status_t status;
 	struct sg_table pmem_sgt;
@@ -219,6 +228,7 @@ void pmem_dma_queue_shape(unsigned int cpus, unsigned int hw_queues,
 			  unsigned int depth, unsigned int *nr_hw,
 			  unsigned int *qd);
 int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem);
+bool pmem_dma_wb_needed(struct pmem_dma_dev *pmem, bool durable);
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
 			   bool durable);
 blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem);
@@ -256,8 +266,10 @@ bool pmem_dma_range_is_bad(struct pmem_dma_dev *pmem, sector_t sector,
 int pmem_dma_dma_init(struct pmem_dma_dev *pmem);
 void pmem_dma_dma_exit(struct pmem_dma_dev *pmem);
 int pmem_dma_attach_chans(struct pmem_dma_dev *pmem);
+void pmem_dma_init_cmd(struct pmem_dma_cmd *cmd);
 bool pmem_dma_try_dma(struct pmem_dma_dev *pmem, struct blk_mq_hw_ctx *hctx,
 		      struct request *rq);
+void pmem_dma_dma_write_end(struct pmem_dma_dev *pmem, struct request *rq);
 void pmem_dma_abort_all(struct pmem_dma_dev *pmem);
 u64 pmem_dma_submits(struct pmem_dma_dev *pmem);
 size_t pmem_dma_chan_names(struct pmem_dma_dev *pmem, char *buf, size_t len);

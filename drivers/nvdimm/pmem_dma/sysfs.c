@@ -12,7 +12,7 @@
  * dma_rescan      wo  "1": look for DMA engines loaded since
  * cpu_ios, cpu_bytes, dma_ios, dma_bytes, dma_submits, dma_fallbacks,
  * dma_errors, dma_timeouts, p2p_dma_ios, p2p_cpu_ios, dma_wb_bytes,
- * dma_wb_ns, fua_ios, flushes, batched_ios
+ * dma_wb_ns, dma_wb_deferred, fua_ios, flushes, batched_ios
  *                 ro  counters (see sysfs-block-pmem_dma)
  *
  * /sys/block/pmemN/dax/write_cache, as nd_pmem has it (disks with DAX):
@@ -71,10 +71,11 @@ static struct pmem_dma_stat_attr pmem_dma_stat_attrs[] = {
 	PMEM_DMA_STAT(fua_ios, fua_ios),
 	PMEM_DMA_STAT(flushes, flushes),
 	PMEM_DMA_STAT(batched_ios, batched_ios),
+	PMEM_DMA_STAT(dma_wb_deferred, dma_wb_deferred),
 };
 
 /* pmem_dma_attrs[] below lists each of them */
-static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 14);
+static_assert(ARRAY_SIZE(pmem_dma_stat_attrs) == 15);
 
 static ssize_t dma_submits_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
@@ -227,6 +228,7 @@ static struct attribute *pmem_dma_attrs[] = {
 	&pmem_dma_stat_attrs[11].attr.attr,
 	&pmem_dma_stat_attrs[12].attr.attr,
 	&pmem_dma_stat_attrs[13].attr.attr,
+	&pmem_dma_stat_attrs[14].attr.attr,
 	NULL,
 };
 
