@@ -281,7 +281,7 @@ engine_idle() {
 wait_for 30 engine_idle || fail "the engine still holds descriptors"
 dd if=/dev/pmem0 of=/tmp/got bs=128K skip=$(( 640 * 8 )) count=1 iflag=direct status=none
 cmp -s /tmp/want /tmp/got || fail "a late engine write overwrote newer data"
-note "late write: $([ $held = 1 ] && echo "held by the engine until it finished" || echo "acknowledged after the engine was stopped"); its copy did not overwrite the newer block"
+note "late write: $([ $held = 1 ] && echo "held by the engine until it finished" || echo "acknowledged once the engine let go of it (stopped, or reset)"); its copy did not overwrite the newer block"
 [ "$(ext late_callbacks)" = 0 ] || fail "$(ext late_callbacks) late callbacks"
 if [ "$pers" = ptdma ]; then
 	[ "$(count early_completions)" = 0 ] ||
