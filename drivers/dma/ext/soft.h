@@ -191,6 +191,7 @@ void soft_chan_init(struct soft_dev *sd, struct soft_chan *sc);
 void soft_dev_set_ops(struct dma_device *dma);
 void soft_chan_kill(struct soft_chan *sc);
 unsigned int soft_chan_held(struct soft_chan *sc);
+void soft_chan_take_queued(struct soft_chan *sc, struct list_head *list);
 void soft_chan_drop_all(struct soft_chan *sc, bool wait);
 void soft_chan_kick(struct soft_chan *sc);
 struct dma_async_tx_descriptor *soft_prep_batch(struct dma_chan *chan,

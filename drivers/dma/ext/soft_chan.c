@@ -283,6 +283,21 @@ enum dma_status soft_cookie_status(struct dma_chan *chan, dma_cookie_t cookie,
 }
 
 /**
+ * soft_chan_take_queued() - take every descriptor off the channel's lists
+ * @sc: the channel; the caller holds its lock
+ * @list: a private list they are moved to, oldest first
+ *
+ * Submitted, issued and finished-but-undelivered ones; not the active one.
+ */
+void soft_chan_take_queued(struct soft_chan *sc, struct list_head *list)
+{
+	lockdep_assert_held(&sc->lock);
+	list_splice_tail_init(&sc->submitted, list);
+	list_splice_tail_init(&sc->issued, list);
+	list_splice_tail_init(&sc->done, list);
+}
+
+/**
  * soft_chan_drop_all() - drop what the engine holds, without callbacks
  * @sc: the channel
  * @wait: wait for the worker to let go of the active descriptor
@@ -296,9 +311,7 @@ void soft_chan_drop_all(struct soft_chan *sc, bool wait)
 	LIST_HEAD(dropped);
 
 	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->submitted, &dropped);
-	list_splice_tail_init(&sc->issued, &dropped);
-	list_splice_tail_init(&sc->done, &dropped);
+	soft_chan_take_queued(sc, &dropped);
 	sc->pending = 0;
 	if (sc->active)
 		sc->abort = true;

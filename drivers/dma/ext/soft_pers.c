@@ -786,9 +786,7 @@ static int soft_ptdma_terminate_all(struct dma_chan *chan)
 	LIST_HEAD(dropped);
 
 	spin_lock_irqsave(&sc->lock, flags);
-	list_splice_tail_init(&sc->submitted, &dropped);
-	list_splice_tail_init(&sc->issued, &dropped);
-	list_splice_tail_init(&sc->done, &dropped);
+	soft_chan_take_queued(sc, &dropped);
 	if (sc->active)
 		sc->active->shifted = true;
 	spin_unlock_irqrestore(&sc->lock, flags);
