@@ -267,7 +267,6 @@ dd if=/tmp/new of=/dev/pmem0 bs=4K seek=$(( 640 * 256 )) oflag=direct status=non
 # a stalled copy an engine was never stopped from runs now
 knob unstall 1
 # drive the read by the engine, not by dma_ext: an engine without
-# terminate must have called back or given up every descriptor it took
 # terminate must have called back or given up every descriptor it took;
 # and whatever the engine was told, it must hold nothing any more
 engine_idle() {

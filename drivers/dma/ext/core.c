@@ -335,6 +335,8 @@ void dmaext_req_init(struct dmaext_req *req, unsigned int max_segs)
 {
 	u16 gen = req->gen;
 
+	/* dmaext_seg_param() keeps a tag in the segments' alignment bits */
+	WARN_ON_ONCE(!IS_ALIGNED((uintptr_t)req, __alignof__(*req)));
 	memset(req, 0, sizeof(*req));
 	INIT_LIST_HEAD(&req->node);
 	req->max_segs = min(max_segs, U16_MAX);
@@ -417,7 +419,10 @@ static struct dmaext_req *dmaext_seg_req(struct dmaext_seg *seg)
  * the submission number in the pointer's alignment bits. The segment's own
  * stamp is rewritten when the request is resubmitted with at least as many
  * descriptors; the parameter the engine holds is not, so a callback left
- * over from any of the last DMAEXT_GEN_TAG submissions is still told apart.
+ * over from an earlier submission is still told apart unless the number
+ * has moved on by a multiple of DMAEXT_GEN_TAG + 1 since: each submission
+ * moves it by one, and so does each forced completion and each
+ * dmaext_req_init() (an aborted use of a request counts three).
  */
 #define DMAEXT_GEN_TAG	(__alignof__(struct dmaext_seg) - 1)
 
@@ -433,11 +438,10 @@ static void *dmaext_seg_param(struct dmaext_seg *seg, u16 gen)
  * (dmaext_seg_param()), and the segment is stamped with the whole number:
  * a callback for a submission that is no longer the request's current one
  * (an engine calling back after it was terminated) is ignored instead of
- * completing someone else's request. Only a callback that comes a
- * multiple of DMAEXT_GEN_TAG + 1 submissions late, for a segment the
- * current one uses, could pass: dma_ext's defence there is that it never
- * force-completes a request unless the engine was stopped or lost its
- * driver.
+ * completing someone else's request. Only one whose number is a multiple
+ * of DMAEXT_GEN_TAG + 1 behind, for a segment the current submission uses,
+ * could pass: dma_ext's defence there is that it never force-completes a
+ * request unless the engine was stopped or lost its driver.
  */
 static void dmaext_desc_done(void *param, const struct dmaengine_result *res)
 {

@@ -76,7 +76,8 @@ typedef void (*dmaext_done_t)(struct dmaext_req *req, int status);
  * @context: for the caller
  *
  * The caller fills in the fields above; the rest is private to dma_ext.
- * Allocate dmaext_req_size() bytes and initialise with dmaext_req_init().
+ * Allocate dmaext_req_size() zeroed bytes (8-aligned, as kzalloc() gives)
+ * and initialise with dmaext_req_init().
  */
 struct dmaext_req {
 	struct scatterlist *src;

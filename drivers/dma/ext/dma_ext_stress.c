@@ -340,7 +340,7 @@ static int __init stress_init(void)
 		t->src = (u8 *)__get_free_pages(GFP_KERNEL, STRESS_BUF_ORDER);
 		t->dst = (u8 *)__get_free_pages(GFP_KERNEL, STRESS_BUF_ORDER);
 		t->expect = kvmalloc(STRESS_MAX_LEN, GFP_KERNEL);
-		t->req = kmalloc(dmaext_req_size(64), GFP_KERNEL);
+		t->req = kzalloc(dmaext_req_size(64), GFP_KERNEL);
 		if (!t->src || !t->dst || !t->expect || !t->req) {
 			rc = -ENOMEM;
 			goto free;

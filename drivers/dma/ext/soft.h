@@ -205,8 +205,8 @@ unsigned int soft_free_list(struct soft_chan *sc, struct list_head *list);
 dma_cookie_t soft_cookie_assign(struct soft_chan *sc, struct dma_async_tx_descriptor *tx);
 enum dma_status soft_cookie_status(struct dma_chan *chan, dma_cookie_t cookie,
 				   struct dma_tx_state *state);
-void soft_complete_cookie(struct soft_chan *sc, struct soft_desc *desc);
-void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res);
+void soft_tx_callback(const struct dma_async_tx_descriptor *tx,
+		      const struct dmaengine_result *res);
 void soft_deliver(struct soft_chan *sc, struct soft_desc *desc,
 		  const struct dmaengine_result *res);
 void soft_done(struct soft_chan *sc, struct soft_desc *desc,

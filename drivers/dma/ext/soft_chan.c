@@ -397,17 +397,17 @@ static struct soft_desc *soft_next(struct soft_chan *sc)
 }
 
 /**
- * soft_callback() - tell the client, the way its descriptor asked to be told
- * @desc: the descriptor
+ * soft_tx_callback() - tell the client, the way a descriptor asked to be told
+ * @tx: the descriptor, or a copy of its callback fields
  * @res: the result, or NULL: it reaches callback_result as success, as
  *	dmaengine's callback helper does
  *
  * Called without the channel lock.
  */
-void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res)
+void soft_tx_callback(const struct dma_async_tx_descriptor *tx,
+		      const struct dmaengine_result *res)
 {
 	static const struct dmaengine_result noerror = { .result = DMA_TRANS_NOERROR };
-	struct dma_async_tx_descriptor *tx = &desc->tx;
 
 	if (tx->callback_result)
 		tx->callback_result(tx->callback_param, res ?: &noerror);
@@ -415,12 +415,8 @@ void soft_callback(struct soft_desc *desc, const struct dmaengine_result *res)
 		tx->callback(tx->callback_param);
 }
 
-/**
- * soft_complete_cookie() - the channel's completed cookie is @desc's
- * @sc: its channel
- * @desc: the descriptor
- */
-void soft_complete_cookie(struct soft_chan *sc, struct soft_desc *desc)
+/* The channel's completed cookie is @desc's. */
+static void soft_complete_cookie(struct soft_chan *sc, struct soft_desc *desc)
 {
 	unsigned long flags;
 
@@ -451,7 +447,7 @@ void soft_deliver(struct soft_chan *sc, struct soft_desc *desc,
 		atomic64_inc(&f->aborted);
 	else
 		atomic64_inc(&f->completed);
-	soft_callback(desc, res);
+	soft_tx_callback(&desc->tx, res);
 	soft_desc_release(sc, desc);
 	if (async_tx_test_ack(&desc->tx)) {
 		kfree(desc);

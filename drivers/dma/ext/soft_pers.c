@@ -707,7 +707,8 @@ soft_ptdma_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
  */
 static void soft_ptdma_process(struct soft_chan *sc)
 {
-	struct soft_desc *desc, *next = NULL;
+	struct dma_async_tx_descriptor early = {};
+	struct soft_desc *desc, *next;
 	unsigned long flags;
 
 	spin_lock_irqsave(&sc->lock, flags);
@@ -722,10 +723,17 @@ static void soft_ptdma_process(struct soft_chan *sc)
 	 */
 	if (desc && desc->shifted) {
 		next = list_first_entry_or_null(&sc->issued, struct soft_desc, node);
-		if (next && !next->shifted)
+		/*
+		 * Once unlocked, the worker may copy and drop it: what its
+		 * early callback needs is taken now.
+		 */
+		if (next && !next->shifted) {
 			next->shifted = true;
-		else
-			next = NULL;
+			sc->chan.completed_cookie = next->tx.cookie;
+			early.callback = next->tx.callback;
+			early.callback_result = next->tx.callback_result;
+			early.callback_param = next->tx.callback_param;
+		}
 	}
 	spin_unlock_irqrestore(&sc->lock, flags);
 	if (!desc)
@@ -735,10 +743,9 @@ static void soft_ptdma_process(struct soft_chan *sc)
 	} else {
 		/* freed by the terminate, or already called back early */
 		soft_desc_drop(sc, desc);
-		if (next) {
+		if (early.callback || early.callback_result) {
 			atomic64_inc(&sc->sd->fault.early_completions);
-			soft_complete_cookie(sc, next);
-			soft_callback(next, NULL);
+			soft_tx_callback(&early, NULL);
 		}
 	}
 	soft_chan_kick(sc);

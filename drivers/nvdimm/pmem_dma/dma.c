@@ -509,7 +509,7 @@ void pmem_dma_dma_write_end(struct pmem_dma_dev *pmem, struct request *rq)
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	cmd->status = BLK_STS_OK;
-	pmem_dma_finish_write(pmem, rq, cmd->durable);
+	pmem_dma_finish_write(pmem, rq, cmd->wb);
 	if (rq->cmd_flags & REQ_FUA) {
 		cmd->status = pmem_dma_flush(pmem);
 		if (!cmd->status)
@@ -532,8 +532,8 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 	struct pmem_dma_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct pmem_dma_dev *pmem = rq->q->queuedata;
 	struct pmem_dma_chan *dc = cmd->dc;
+	bool durable = dc->durable;
 
-	cmd->durable = dc->durable;
 	pmem_dma_unmap(dc, rq);
 	/* the timeout handler reads it: the engine is done with this request */
 	WRITE_ONCE(cmd->dc, NULL);
@@ -553,8 +553,9 @@ static void pmem_dma_dma_done(struct dmaext_req *req, int status)
 		blk_mq_complete_request(rq);
 		return;
 	}
-	if (irqs_disabled() &&
-	    (pmem_dma_wb_needed(pmem, cmd->durable) || (rq->cmd_flags & REQ_FUA))) {
+	/* decided once: dma_write_durability may change meanwhile */
+	cmd->wb = pmem_dma_wb_needed(pmem, durable);
+	if (irqs_disabled() && (cmd->wb || (rq->cmd_flags & REQ_FUA))) {
 		this_cpu_add(pmem->stats->dma_wb_deferred, 1);
 		cmd->write_end = true;
 		WRITE_ONCE(cmd->dma, false);

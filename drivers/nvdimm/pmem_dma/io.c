@@ -234,17 +234,17 @@ bool pmem_dma_wb_needed(struct pmem_dma_dev *pmem, bool durable)
  * pmem_dma_finish_write() - make a DMA write of @rq persistent
  * @pmem: the device
  * @rq: the write, copied by an engine
- * @durable: the engine's provider declared its writes durable
+ * @wb: pmem_dma_wb_needed() said so when the engine finished it
  *
  * An engine may have written into the CPU caches (DDIO): write the range
- * back unless dma_write_durability says it is not needed, then fence.
+ * back if @wb, then fence.
  */
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
-			   bool durable)
+			   bool wb)
 {
 	u64 t0;
 
-	if (pmem_dma_wb_needed(pmem, durable)) {
+	if (wb) {
 		/* up to 1 MiB of cache lines: never in an IRQ handler */
 		lockdep_assert_irqs_enabled();
 		t0 = ktime_get_ns();
@@ -408,10 +408,11 @@ static void pmem_dma_complete_rq(struct request *rq)
  * A DMA request that takes too long: abort the device's channels. An
  * engine that can be terminated is: its requests complete with -ECANCELED
  * and are redone by the CPU, this one included. One that cannot (ioatdma,
- * idxd) is given time to finish them, which completes them the normal way;
- * what it still holds then stays with it -- the CPU must not write the
- * range while the engine may -- and the timer is re-armed. Other requests
- * (the slow path) just wait.
+ * idxd, and ptdma, whose terminate leaves its queue running) is given
+ * time to finish them, which completes them the normal way; what it still
+ * holds then stays with it -- the CPU must not write the range while the
+ * engine may -- and the timer is re-armed. Other requests (a CPU retry or
+ * the end of a DMA write on the slow path) just wait.
  */
 static enum blk_eh_timer_return pmem_dma_timeout(struct request *rq)
 {

@@ -191,7 +191,8 @@ struct pmem_dma_dev {
  * @retry: a failed DMA request being redone by the CPU
  * @write_end: a DMA write finished in hard IRQ context, written back and
  *	completed by @work
- * @durable: the engine's writes are durable (its channel's), for @work
+ * @wb: a DMA write is to be written back from the CPU caches; decided
+ *	once, when its engine finished it
  * @p2p: some of the request's pages are PCI peer-to-peer memory
  * @status: result handed from the DMA completion to ->complete
  * @pmem_sgt: @pmem_sg as a table, mapped for the engine per request
@@ -207,7 +208,7 @@ struct pmem_dma_cmd {
 	bool dma;
 	bool retry;
 	bool write_end;
-	bool durable;
+	bool wb;
 	bool p2p;
 	blk_status_t status;
 	struct sg_table pmem_sgt;
@@ -230,7 +231,7 @@ void pmem_dma_queue_shape(unsigned int cpus, unsigned int hw_queues,
 int pmem_dma_init_tag_set(struct pmem_dma_dev *pmem);
 bool pmem_dma_wb_needed(struct pmem_dma_dev *pmem, bool durable);
 void pmem_dma_finish_write(struct pmem_dma_dev *pmem, struct request *rq,
-			   bool durable);
+			   bool wb);
 blk_status_t pmem_dma_flush(struct pmem_dma_dev *pmem);
 blk_status_t pmem_dma_write_pages(struct pmem_dma_dev *pmem, struct page *page,
 				  unsigned int off, sector_t sector,
