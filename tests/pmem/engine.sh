@@ -16,8 +16,10 @@
 # Phases, each asserting what it is for:
 #   verify     fio crc32c at dma_threshold 0 and 64 KiB; DMA used; the
 #              engine raised one interrupt per request when it completes
-#              in order, one per descriptor when not; idxd's prep slept;
-#              ioat's ring ran full and those requests went to the CPU
+#              in order, one per descriptor when not; idxd's prep never
+#              slept (dma_ext's cap below the wq's size was reached
+#              instead); ioat's ring ran full and those requests went to
+#              the CPU
 #   errors     injected failures are redone by the CPU (ptdma: they are
 #              invisible, as on the real engine, and the data is wrong)
 #   stalls     the blk-mq timeout aborts; an engine that cannot be
@@ -27,8 +29,9 @@
 #   late write a DMA write that its engine stalls past the timeout never
 #              lands after a newer write to the same range (ptdma: its
 #              terminate does not stop the copy, so it is not used)
-#   removal    the engine goes away (unbind; idxd: wq disable) under fio
-#              with requests in flight: 0 verify errors, channel released
+#   removal    the engine goes away (unbind; idxd: wq disable with the wq
+#              at its limit) under fio with requests in flight: 0 verify
+#              errors, channel released, no call into a freed channel
 #   unbind     namespace unbind while the engine is being removed: both
 #              finish
 . "$(dirname "$0")/lib.sh"
@@ -44,10 +47,17 @@ cpu_only=1073741824
 
 # ------------------------------------------------------------------ setup
 soft_params=(personality="$pers")
+ext_params=(quiesce_timeout_ms=2000)
 # a small ring, so that it runs full under fio
 [ "$pers" = ioat ] && soft_params+=(descs=64)
+# a wq of 128 (as large as a DSA's), and dma_ext told so: it keeps 127
+# descriptors outstanding at most. A request takes one per contiguous
+# piece of its pages: with the 16 of idxd's default wq the writes of the
+# late-write and unbind phases would all go to the CPU; 1 MiB of scattered
+# pages still does (256 pieces), so the cap is reached under fio.
+[ "$pers" = idxd ] && soft_params+=(descs=128) && ext_params+=(idxd_wq_size=128)
 rmmod pmem_dma dma_soft dma_ext
-insmod "$(ext_dir)/dma_ext.ko" quiesce_timeout_ms=2000
+insmod "$(ext_dir)/dma_ext.ko" "${ext_params[@]}"
 soft_insmod "${soft_params[@]}"
 insmod "$(pmem_dma_ko)" timeout_ms=400 dma_threshold=0
 wait_for 10 test -b /dev/pmem0 || fail "pmem0 did not come back"
@@ -129,8 +139,11 @@ else
 		fail "$pers calls back with interrupts on, yet $(stat_of dma_wb_deferred) writes were deferred"
 fi
 case $pers in
-idxd)	[ "$(count prep_sleeps)" -gt 0 ] || fail "idxd's prep never slept: the pool never ran empty"
-	note "idxd: prep slept $(count prep_sleeps) times in pmem_dma's submit work" ;;
+idxd)	# dma_ext keeps an idxd channel below its wq's size: a prep that
+	# slept could sleep through a wq disable (idxd does not wake it)
+	[ "$(count prep_sleeps)" = 0 ] || fail "idxd's prep slept $(count prep_sleeps) times"
+	[ "$(ext cap_refusals)" -gt 0 ] || fail "idxd: dma_ext's descriptor cap was never reached"
+	note "idxd: the wq never ran dry; $(ext cap_refusals) requests over dma_ext's cap went to the CPU" ;;
 ioat)	[ "$(count ring_full)" -gt 0 ] || fail "the ioat ring never ran full"
 	[ "$(stat_of dma_fallbacks)" -gt 0 ] || fail "ring full, but no request went to the CPU"
 	note "ioat: ring full $(count ring_full) times, $(stat_of dma_fallbacks) requests to the CPU" ;;
@@ -251,7 +264,8 @@ knob stall_every 1
 dd if=/tmp/old of=/dev/pmem0 bs=128K seek=$(( 640 * 8 )) oflag=direct status=none &
 dd_pid=$!
 timed_out() { [ "$(stat_of dma_timeouts)" -gt "$t0" ]; }
-wait_for 30 timed_out || fail "the stalled write did not time out"
+wait_for 30 timed_out ||
+	fail "the stalled write did not time out (state $(ext state), inflight $(ext inflight), outstanding $(ext outstanding), cap_refusals $(ext cap_refusals), held $(count held), stalls +$(( $(count stalls) - s0 )))"
 acked_or_held() { ! kill -0 $dd_pid 2>/dev/null || [ "$(ext state)" = quarantined ]; }
 wait_for 30 acked_or_held || fail "the stalled write neither came back nor was quarantined"
 knob stall_every 0
@@ -295,6 +309,13 @@ fio --eta=never --output=/tmp/fio-removal.log --name=removal --filename=/dev/pme
 	--size=48M --offset=256M --verify=crc32c --verify_fatal=1 &
 fio_pid=$!
 wait_for 30 busy || fail "no request in flight under fio"
+if [ "$pers" = idxd ]; then
+	# the wq at its limit: a prep asleep in it (idxd's disable does not
+	# wake it), or dma_ext refusing to go further
+	cr0=$(ext cap_refusals)
+	at_limit() { [ "$(count prep_asleep)" -gt 0 ] || [ "$(ext cap_refusals)" -gt "$cr0" ]; }
+	wait_for 30 at_limit || fail "idxd: the work queue never reached its limit under fio"
+fi
 inflight=$(ext inflight)
 if [ "$pers" = idxd ]; then
 	echo "${ch##*chan}" > "$soft/wq_disable"

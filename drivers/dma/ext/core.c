@@ -96,6 +96,37 @@ module_param_cb(quiesce_timeout_ms, &dmaext_quiesce_ms_ops, &dmaext_quiesce_ms, 
 MODULE_PARM_DESC(quiesce_timeout_ms,
 		 "How long an abort or removal waits for an engine that cannot be terminated to finish its requests, 10..600000 ms (default 5000)");
 
+/*
+ * idxd's prep sleeps when its work queue has no free descriptor, and a wq
+ * disable does not wake it (__idxd_wq_quiesce()): a submitter asleep
+ * there comes back only after idxd freed the channel. dma_ext keeps an
+ * idxd channel below the wq's size so that prep never sleeps: at most
+ * size - 1 descriptors outstanding (idxd frees a descriptor only after
+ * its callback returned). It cannot read the size (struct idxd_wq is
+ * idxd's own): the user says it.
+ */
+static unsigned int dmaext_idxd_wq_size = 16;
+
+static int dmaext_set_wq_size(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < 2 || v > 65536) {
+		pr_err("%s=%s: expected an integer in 2..65536\n", kp->name, val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops dmaext_wq_size_ops = {
+	.set = dmaext_set_wq_size,
+	.get = param_get_uint,
+};
+module_param_cb(idxd_wq_size, &dmaext_wq_size_ops, &dmaext_idxd_wq_size, 0444);
+MODULE_PARM_DESC(idxd_wq_size,
+		 "Descriptors of the idxd work queues in use (wqX.Y/size), 2..65536 (default 16): dma_ext keeps one fewer outstanding per channel, so that idxd's prep never sleeps");
+
 static DEFINE_MUTEX(dmaext_mutex);
 static LIST_HEAD(dmaext_providers);	/* of dmaext_provider, under dmaext_mutex */
 static LIST_HEAD(dmaext_models);	/* of dmaext_model, under dmaext_mutex */
@@ -152,6 +183,11 @@ struct dmaext_chan {
 	bool in_order;			/* no DMA_COMPLETION_NO_ORDER */
 	bool last_irq_only;		/* DMA_PREP_INTERRUPT on a request's last only */
 	bool told;			/* removed() was called, under dmaext_mutex */
+	/*
+	 * Most descriptors outstanding (submitted, not called back), 0 for
+	 * no limit: set where the engine's prep would sleep beyond it (idxd).
+	 */
+	unsigned int max_descs;
 	u32 caps;			/* DMAEXT_CAP_*, from the provider */
 	unsigned int quiesce_ms;
 	dmaext_removed_t removed;
@@ -175,6 +211,8 @@ struct dmaext_chan {
 	atomic64_t quarantines;
 	atomic64_t late_callbacks;
 	atomic64_t dropped;
+	atomic64_t cap_refusals;
+	atomic_t outstanding;		/* descriptors, counted where max_descs */
 };
 
 /* ------------------------------------------------------------------ */
@@ -458,6 +496,8 @@ static void dmaext_desc_done(void *param, const struct dmaengine_result *res)
 		return;
 	}
 	WRITE_ONCE(seg->gen, 0);
+	if (req->chan->max_descs)
+		atomic_dec(&req->chan->outstanding);
 	if (!res)
 		atomic64_inc(&req->chan->no_result);
 	else if (res->result != DMA_TRANS_NOERROR)
@@ -502,13 +542,40 @@ static unsigned long dmaext_prep_flags(struct dmaext_chan *c, bool last)
 	return DMA_CTRL_ACK | DMA_PREP_INTERRUPT;
 }
 
+/* The descriptors a submission of @req takes on @c. */
+static unsigned int dmaext_nr_descs(struct dmaext_chan *c, struct dmaext_req *req)
+{
+	return c->ops && req->nr_segs <= c->ops->max_batch ? 1 : req->nr_segs;
+}
+
+/*
+ * Room for @nr more descriptors where the channel is capped (idxd): taken
+ * now, given back by each descriptor's callback or by dmaext_unreserve().
+ */
+static bool dmaext_reserve(struct dmaext_chan *c, unsigned int nr)
+{
+	if (!c->max_descs)
+		return true;
+	if (atomic_add_return(nr, &c->outstanding) <= c->max_descs)
+		return true;
+	atomic_sub(nr, &c->outstanding);
+	atomic64_inc(&c->cap_refusals);
+	return false;
+}
+
+static void dmaext_unreserve(struct dmaext_chan *c, unsigned int nr)
+{
+	if (c->max_descs && nr)
+		atomic_sub(nr, &c->outstanding);
+}
+
 /*
  * Prepare and submit @req's segments: one native batch descriptor where the
- * provider has one, else one descriptor per segment. Returns false when
- * nothing was submitted. When the engine runs out part-way, what was
- * submitted still runs and the request fails with -EIO.
+ * provider has one, else one descriptor per segment. Returns how many
+ * descriptors were submitted, 0 for none. When the engine runs out
+ * part-way, what was submitted still runs and the request fails with -EIO.
  */
-static bool __dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
+static unsigned int __dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 {
 	struct dma_async_tx_descriptor *tx;
 	unsigned int i, nr = req->nr_segs;
@@ -524,13 +591,12 @@ static bool __dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 		tx = dmaengine_prep_dma_memcpy(c->chan, seg->dst, seg->src, seg->len,
 					       dmaext_prep_flags(c, i == nr - 1));
 		if (!tx || !dmaext_submit_tx(c, req, i, tx)) {
-			if (!i)
-				return false;
-			dmaext_set_status(req, -EIO);
+			if (i)
+				dmaext_set_status(req, -EIO);
 			break;
 		}
 	}
-	return true;
+	return i;
 }
 
 static int dmaext_state_errno(enum dmaext_state state)
@@ -558,11 +624,13 @@ static int dmaext_state_errno(enum dmaext_state state)
  * Return: 0 when the request was accepted: ->done() will be called exactly
  * once. A negative errno when nothing was submitted and ->done() will not
  * be called: -EINVAL for bad input, -EBUSY when the engine is out of
- * descriptors or the channel is being aborted or is quarantined, -ENODEV
- * when its engine is going away.
+ * descriptors (or an idxd channel would exceed dma_ext's idxd_wq_size - 1
+ * outstanding: its prep would sleep), or the channel is being aborted or
+ * is quarantined, -ENODEV when its engine is going away.
  */
 int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 {
+	unsigned int nr, sent;
 	unsigned long flags;
 	int rc, idx;
 
@@ -571,6 +639,9 @@ int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 	rc = dmaext_build_segs(req, c->max_len, c->align_mask);
 	if (rc)
 		return rc;
+	nr = dmaext_nr_descs(c, req);
+	if (!dmaext_reserve(c, nr))
+		return -EBUSY;
 
 	req->chan = c;
 	req->status = 0;
@@ -585,10 +656,14 @@ int dmaext_submit(struct dmaext_chan *c, struct dmaext_req *req)
 	if (!rc)
 		list_add_tail(&req->node, &c->inflight);
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (rc)
+	if (rc) {
+		dmaext_unreserve(c, nr);
 		goto unlock;
+	}
 
-	if (!__dmaext_submit(c, req)) {
+	sent = __dmaext_submit(c, req);
+	dmaext_unreserve(c, nr - sent);
+	if (!sent) {
 		dmaext_unlist(c, req);
 		rc = -EBUSY;
 		goto unlock;
@@ -1077,6 +1152,7 @@ static void dmaext_debugfs_add(struct dmaext_chan *c)
 		{ "quarantines", offsetof(struct dmaext_chan, quarantines) },
 		{ "late_callbacks", offsetof(struct dmaext_chan, late_callbacks) },
 		{ "dropped", offsetof(struct dmaext_chan, dropped) },
+		{ "cap_refusals", offsetof(struct dmaext_chan, cap_refusals) },
 	};
 	struct dentry *dir = debugfs_create_dir(c->name, dmaext_debugfs);
 	unsigned int i;
@@ -1087,6 +1163,7 @@ static void dmaext_debugfs_add(struct dmaext_chan *c)
 	debugfs_create_file("state", 0444, dir, c, &dmaext_state_fops);
 	debugfs_create_file("inflight", 0444, dir, c, &dmaext_inflight_fops);
 	debugfs_create_file("caps", 0444, dir, c, &dmaext_caps_fops);
+	debugfs_create_atomic_t("outstanding", 0444, dir, &c->outstanding);
 	c->debugfs = dir;
 }
 
@@ -1141,6 +1218,14 @@ static const char * const dmaext_atomic_drivers[] = { "ptdma" };
  * quarantined, never force-completed while they may still write.
  */
 static const char * const dmaext_no_stop_drivers[] = { "ptdma" };
+
+/*
+ * Engine drivers whose prep sleeps for a free descriptor where no wakeup
+ * is promised (6.12): idxd's idxd_alloc_desc(IDXD_OP_BLOCK) waits on the
+ * wq's sbitmap, which a wq disable does not wake. Their channels are kept
+ * below the wq's size (idxd_wq_size).
+ */
+static const char * const dmaext_capped_drivers[] = { "idxd" };
 
 /* the driver dmaext_set_model() named for @dma, or NULL */
 static const char *dmaext_find_model(struct dma_device *dma)
@@ -1279,6 +1364,9 @@ struct dmaext_chan *dmaext_request_chan(const struct dmaext_chan_spec *spec)
 	c->ops = dmaext_find_ops(dma);
 	c->caps = c->ops ? c->ops->caps : dmaext_driver_caps(dma);
 	c->can_terminate = dmaext_terminate_stops(dma, !!c->ops);
+	if (!c->ops && dmaext_driver_in(dmaext_driver_of(dma), dmaext_capped_drivers,
+					ARRAY_SIZE(dmaext_capped_drivers)))
+		c->max_descs = dmaext_idxd_wq_size - 1;
 	list_add_tail(&c->node, &dmaext_chans);
 	dmaext_debugfs_add(c);
 	mutex_unlock(&dmaext_mutex);
@@ -1395,6 +1483,7 @@ void dmaext_get_stats(struct dmaext_chan *c, struct dmaext_chan_stats *stats)
 	stats->no_result = atomic64_read(&c->no_result);
 	stats->quarantines = atomic64_read(&c->quarantines);
 	stats->late_callbacks = atomic64_read(&c->late_callbacks);
+	stats->cap_refusals = atomic64_read(&c->cap_refusals);
 }
 EXPORT_SYMBOL_GPL(dmaext_get_stats);
 

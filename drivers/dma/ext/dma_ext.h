@@ -158,6 +158,8 @@ struct dmaext_provider_ops {
  *	neither be stopped from nor finished in time
  * @late_callbacks: descriptor callbacks for a submission that was already
  *	over, ignored (an engine calling back after it was stopped)
+ * @cap_refusals: submissions refused because the channel's descriptor cap
+ *	(idxd: idxd_wq_size - 1) would have been exceeded
  */
 struct dmaext_chan_stats {
 	u64 requests;
@@ -168,6 +170,7 @@ struct dmaext_chan_stats {
 	u64 no_result;
 	u64 quarantines;
 	u64 late_callbacks;
+	u64 cap_refusals;
 };
 
 /**

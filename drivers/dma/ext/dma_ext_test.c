@@ -935,6 +935,60 @@ static void dmaext_removal_terminates(struct kunit *test)
 	e->chan = NULL;
 }
 
+/*
+ * idxd's prep sleeps when its work queue is full and a wq disable does not
+ * wake it: dma_ext keeps an idxd channel at idxd_wq_size - 1 descriptors
+ * outstanding (default 16: 15) and refuses, without preparing anything,
+ * a request that would go beyond; a callback makes room again.
+ */
+static void dmaext_idxd_descriptor_cap(struct kunit *test)
+{
+	struct submit_env *e = env_create_model(test, MOCK_NO_TERMINATE | MOCK_NO_ORDER,
+						"idxd", 16);
+	struct dmaext_req *other = kunit_kzalloc(test, dmaext_req_size(MAX_SEGS), GFP_KERNEL);
+	struct done_log log2 = {};
+	struct dmaext_chan_stats st;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	dmaext_req_init(other, MAX_SEGS);
+	other->src = e->src;
+	other->src_nents = 1;
+	other->dst = e->dst;
+	other->dst_nents = 8;
+	other->done = log_done;
+	other->context = &log2;
+
+	env_fill_req(e, 8);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, other), -EBUSY);
+	KUNIT_EXPECT_EQ(test, e->m->prepared, 8);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.cap_refusals, 1);
+	/* one callback makes room: 7 + 8 is 15 */
+	mock_finish(test, e->m, 0, DMA_TRANS_NOERROR);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, other), 0);
+	for (i = 1; i < 16; i++)
+		mock_finish(test, e->m, i, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+	KUNIT_EXPECT_EQ(test, log2.calls, 1);
+	KUNIT_EXPECT_EQ(test, log2.status, 0);
+
+	/* 16 descriptors never fit under 15: refused, even on an idle channel */
+	env_fill_req(e, 16);
+	KUNIT_EXPECT_EQ(test, dmaext_submit(e->chan, e->req), -EBUSY);
+	dmaext_get_stats(e->chan, &st);
+	KUNIT_EXPECT_EQ(test, st.cap_refusals, 2);
+	KUNIT_EXPECT_EQ(test, e->m->prepared, 16);
+
+	/* not for other engines */
+	e = env_create(test, MOCK_NO_TERMINATE | MOCK_NO_ORDER, 16);
+	KUNIT_ASSERT_EQ(test, dmaext_submit(e->chan, e->req), 0);
+	for (i = 0; i < 16; i++)
+		mock_finish(test, e->m, i, DMA_TRANS_NOERROR);
+	KUNIT_EXPECT_EQ(test, e->log.calls, 1);
+}
+
 static int dmaext_submit_suite_init(struct kunit_suite *suite)
 {
 	return platform_driver_register(&mock_driver);
@@ -1009,6 +1063,7 @@ static struct kunit_case dmaext_submit_cases[] = {
 	KUNIT_CASE(dmaext_late_callback_ignored),
 	KUNIT_CASE(dmaext_late_callback_after_resubmit),
 	KUNIT_CASE(dmaext_ptdma_terminate_not_trusted),
+	KUNIT_CASE(dmaext_idxd_descriptor_cap),
 	KUNIT_CASE(dmaext_no_result_counted),
 	KUNIT_CASE(dmaext_removal_by_driver_core),
 	KUNIT_CASE(dmaext_removal_terminates),

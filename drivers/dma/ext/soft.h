@@ -54,6 +54,7 @@ struct soft_fault {
 	atomic64_t interrupts;	/* ioat, idxd, ptdma: completion interrupts raised */
 	atomic64_t ring_full;	/* ioat: prep refused, ring full */
 	atomic64_t prep_sleeps;	/* idxd: prep slept for a free descriptor */
+	atomic_t prep_asleep;	/* idxd: preps asleep now */
 	atomic64_t aborted;	/* ioat, idxd: given up by the engine */
 	atomic64_t reordered;	/* taken ahead of an older issued descriptor */
 	atomic64_t early_completions;	/* ptdma: called back before being copied */
@@ -150,6 +151,7 @@ struct soft_chan {
 	bool dead;			/* the device is going away */
 	bool down;			/* ioat: prep refused while the channel resets */
 	bool disabled;			/* idxd: the work queue was disabled */
+	bool gone;			/* idxd: freed by its driver (dma_soft keeps it) */
 	bool int_en;			/* ptdma: interrupt enable, from the last prep */
 	/*
 	 * The worker waits in a stall or an injected delay: the engine is
@@ -198,6 +200,8 @@ struct dma_async_tx_descriptor *soft_prep_batch(struct dma_chan *chan,
 						const struct dmaext_seg *segs,
 						unsigned int nr,
 						unsigned long flags);
+struct soft_desc *__soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
+				    unsigned long flags);
 struct soft_desc *soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
 				  unsigned long flags);
 void soft_desc_drop(struct soft_chan *sc, struct soft_desc *desc);

@@ -111,23 +111,21 @@ static dma_cookie_t soft_tx_submit(struct dma_async_tx_descriptor *tx)
 }
 
 /**
- * soft_desc_alloc() - allocate a descriptor for @nr segments
- * @sc: the channel
+ * __soft_desc_alloc() - allocate a descriptor for @nr segments
+ * @sc: the channel, dead or not
  * @nr: segments
  * @flags: dmaengine prep flags
  *
  * Never sleeps (prep may be called in atomic context). The descriptor
  * submits to the submitted list; a personality may set its own tx_submit.
  *
- * Return: the descriptor, or NULL when the channel is dead or memory short.
+ * Return: the descriptor, or NULL when memory is short.
  */
-struct soft_desc *soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
-				  unsigned long flags)
+struct soft_desc *__soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
+				    unsigned long flags)
 {
 	struct soft_desc *desc;
 
-	if (READ_ONCE(sc->dead))
-		return NULL;
 	desc = kzalloc(struct_size(desc, segs, nr), GFP_NOWAIT);
 	if (!desc)
 		return NULL;
@@ -137,6 +135,20 @@ struct soft_desc *soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
 	INIT_LIST_HEAD(&desc->node);
 	desc->nr_segs = nr;
 	return desc;
+}
+
+/**
+ * soft_desc_alloc() - __soft_desc_alloc(), refused once the channel is dead
+ * @sc: the channel
+ * @nr: segments
+ * @flags: dmaengine prep flags
+ *
+ * Return: the descriptor, or NULL when the channel is dead or memory short.
+ */
+struct soft_desc *soft_desc_alloc(struct soft_chan *sc, unsigned int nr,
+				  unsigned long flags)
+{
+	return READ_ONCE(sc->dead) ? NULL : __soft_desc_alloc(sc, nr, flags);
 }
 
 static struct dma_async_tx_descriptor *soft_prep_memcpy(struct dma_chan *chan,

@@ -33,6 +33,7 @@
  *                  errors)
  *   ring_full      ioat: preps refused because the ring was full
  *   prep_sleeps    idxd: preps that slept for a free descriptor
+ *   prep_asleep    idxd: preps asleep for one now
  *   aborted        descriptors the engine gave up: ioat's aborts and
  *                  reset drops, idxd's drops on wq disable
  *   reordered      descriptors run ahead of an older issued one
@@ -309,6 +310,7 @@ void soft_fault_debugfs(struct soft_dev *sd, struct dentry *dir)
 	soft_counter_create("interrupts", dir, &f->interrupts);
 	soft_counter_create("ring_full", dir, &f->ring_full);
 	soft_counter_create("prep_sleeps", dir, &f->prep_sleeps);
+	debugfs_create_atomic_t("prep_asleep", 0444, dir, &f->prep_asleep);
 	soft_counter_create("aborted", dir, &f->aborted);
 	soft_counter_create("reordered", dir, &f->reordered);
 	soft_counter_create("early_completions", dir, &f->early_completions);

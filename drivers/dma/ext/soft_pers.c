@@ -469,11 +469,15 @@ static void soft_ioat_remove(struct soft_dev *sd)
 
 static bool soft_idxd_can_get(struct soft_chan *sc)
 {
-	return READ_ONCE(sc->used) < sc->sd->descs || READ_ONCE(sc->disabled) ||
-	       READ_ONCE(sc->dead);
+	return READ_ONCE(sc->used) < sc->sd->descs;
 }
 
-/* idxd_alloc_desc: one of the wq's descriptors; sleeps while there is none */
+/*
+ * idxd_alloc_desc: one of the wq's descriptors; sleeps while there is none,
+ * woken only by a descriptor freed (or a signal). A wq disable wakes
+ * nobody (__idxd_wq_quiesce()): the sleeper gets one of the descriptors
+ * idxd_flush_pending_descs() frees, after its channel was freed.
+ */
 static bool soft_idxd_get(struct soft_chan *sc)
 {
 	unsigned long flags;
@@ -481,10 +485,6 @@ static bool soft_idxd_get(struct soft_chan *sc)
 
 	for (;;) {
 		spin_lock_irqsave(&sc->lock, flags);
-		if (sc->disabled || sc->dead) {
-			spin_unlock_irqrestore(&sc->lock, flags);
-			return false;
-		}
 		got = sc->used < sc->sd->descs;
 		if (got)
 			sc->used++;
@@ -492,10 +492,28 @@ static bool soft_idxd_get(struct soft_chan *sc)
 		if (got)
 			return true;
 		atomic64_inc(&sc->sd->fault.prep_sleeps);
+		atomic_inc(&sc->sd->fault.prep_asleep);
 		/* idxd_alloc_desc: the wait is interruptible, a signal gives up */
-		if (wait_event_interruptible(sc->pool_wq, soft_idxd_can_get(sc)))
+		if (wait_event_interruptible(sc->pool_wq, soft_idxd_can_get(sc))) {
+			atomic_dec(&sc->sd->fault.prep_asleep);
 			return false;
+		}
+		atomic_dec(&sc->sd->fault.prep_asleep);
 	}
+}
+
+/*
+ * idxd_unregister_dma_channel() frees the channel (kfree(idxd_chan)) as
+ * soon as it has left dmaengine: a client that calls into it afterwards
+ * reads freed memory. dma_soft keeps the memory and says so instead.
+ */
+static bool soft_idxd_gone(struct soft_chan *sc, const char *op)
+{
+	if (!READ_ONCE(sc->gone))
+		return false;
+	WARN(1, "dma_soft: idxd channel %u used (%s) after idxd freed it\n",
+	     sc->chan.chan_id, op);
+	return true;
 }
 
 static dma_cookie_t soft_idxd_tx_submit(struct dma_async_tx_descriptor *tx)
@@ -506,6 +524,10 @@ static dma_cookie_t soft_idxd_tx_submit(struct dma_async_tx_descriptor *tx)
 	dma_cookie_t cookie;
 	int err = 0;
 
+	if (soft_idxd_gone(sc, "tx_submit")) {
+		soft_desc_drop(sc, desc);
+		return -ENXIO;
+	}
 	spin_lock_irqsave(&sc->lock, flags);
 	/* idxd_dma_tx_submit: the cookie is taken first, whatever follows */
 	cookie = soft_cookie_assign(sc, tx);
@@ -537,12 +559,15 @@ soft_idxd_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 
 	/* idxd_alloc_desc may sleep, so a prep must always be allowed to */
 	might_sleep();
+	if (soft_idxd_gone(sc, "prep"))
+		return NULL;
 	/* idxd_dma_submit_memcpy: nothing from a disabled wq or above its max transfer */
 	if (READ_ONCE(sc->disabled) || !len || len > SOFT_IDXD_MAX_XFER)
 		return NULL;
 	if (!soft_idxd_get(sc))
 		return NULL;
-	desc = soft_desc_alloc(sc, 1, flags);
+	/* idxd_dma_submit_memcpy: no second look at the wq once it has one */
+	desc = __soft_desc_alloc(sc, 1, flags);
 	if (!desc) {
 		spin_lock_irqsave(&sc->lock, irqflags);
 		sc->used--;
@@ -559,6 +584,7 @@ soft_idxd_prep_memcpy(struct dma_chan *chan, dma_addr_t dst, dma_addr_t src,
 /* idxd_dma_issue_pending: nothing to do, tx_submit already did it */
 static void soft_idxd_issue_pending(struct dma_chan *chan)
 {
+	soft_idxd_gone(to_soft_chan(chan), "issue_pending");
 }
 
 /* idxd_dma_tx_status: nothing to tell, and the state is left untouched */
@@ -597,6 +623,8 @@ static void soft_idxd_done(struct soft_chan *sc, struct soft_desc *desc,
 /* idxd_dma_free_chan_resources: only a wq reference goes; nothing stops */
 static void soft_idxd_free_chan_resources(struct dma_chan *chan)
 {
+	if (soft_idxd_gone(to_soft_chan(chan), "free_chan_resources"))
+		return;
 	soft_free_unacked(to_soft_chan(chan));
 }
 
@@ -606,9 +634,11 @@ static void soft_idxd_free_chan_resources(struct dma_chan *chan)
  * @idx: the channel, 0..nr_chans - 1
  *
  * In the order of idxd_dmaengine_drv_remove(): the wq stops taking
- * descriptors; the channel leaves dmaengine, its client not told; the
- * engine finishes what it holds; what was never reported is dropped with
- * no callback. The channel stays disabled. Sleeps.
+ * descriptors, a prep asleep for a descriptor sleeps on; the channel
+ * leaves dmaengine, its client not told, and is freed (calls into it
+ * afterwards warn); the engine finishes what it holds; what was never
+ * reported is dropped with no callback, which frees descriptors a
+ * sleeping prep then takes. The channel stays disabled. Sleeps.
  *
  * Return: 0, -EINVAL for no such channel, -EBUSY if it is disabled already.
  */
@@ -627,15 +657,15 @@ int soft_idxd_wq_disable(struct soft_dev *sd, unsigned int idx)
 		spin_unlock_irqrestore(&sc->lock, flags);
 		return -EBUSY;
 	}
-	/* __idxd_wq_quiesce: no more submissions; sleeping preps give up */
+	/* __idxd_wq_quiesce: no more submissions; a sleeping prep is not woken */
 	sc->disabled = true;
 	spin_unlock_irqrestore(&sc->lock, flags);
-	wake_up_all(&sc->pool_wq);
 	wake_up_all(&sc->stall_wq);
 
-	/* idxd_unregister_dma_channel: off dmaengine and the device's list */
+	/* idxd_unregister_dma_channel: off dmaengine and the device's list, freed */
 	dma_async_device_channel_unregister(&sd->dma, &sc->chan);
 	list_del(&sc->chan.device_node);
+	WRITE_ONCE(sc->gone, true);
 
 	/* idxd_wq_drain: the engine finishes what it was given, a stuck one excepted */
 	flush_work(&sc->work);
